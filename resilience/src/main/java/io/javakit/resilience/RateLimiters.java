@@ -1,0 +1,83 @@
+package io.javakit.resilience;
+
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.javakit.endpoint.Middleware;
+import io.javakit.endpoint.RateLimitedException;
+import io.javakit.endpoint.RequestContext;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Rate limiter middleware on a Resilience4j {@link RateLimiter}, in Go kit's two flavours: <em>erroring</em>
+ * rejects a call over the limit at once with {@link RateLimitedException} (which retry takes to another instance),
+ * <em>delaying</em> waits for a permit up to a bound and the request's deadline, whichever comes first.
+ */
+public final class RateLimiters {
+    /** The seed's intended limit per instance. */
+    public static final int DEFAULT_REQUESTS_PER_SECOND = 100;
+
+    private RateLimiters() {}
+
+    /** A limiter of {@code requestsPerSecond}, refreshed every second, that never waits. */
+    public static RateLimiter perSecond(String name, int requestsPerSecond) {
+        return perSecond(name, requestsPerSecond, Duration.ZERO);
+    }
+
+    /** A limiter of {@code requestsPerSecond}, refreshed every second, that waits up to {@code maxWait}. */
+    public static RateLimiter perSecond(String name, int requestsPerSecond, Duration maxWait) {
+        if (requestsPerSecond < 1) {
+            throw new IllegalArgumentException("requestsPerSecond: " + requestsPerSecond + " (expected: >= 1)");
+        }
+        return RateLimiter.of(name, RateLimiterConfig.custom()
+                .limitForPeriod(requestsPerSecond)
+                .limitRefreshPeriod(Duration.ofSeconds(1))
+                .timeoutDuration(Objects.requireNonNull(maxWait, "maxWait"))
+                .build());
+    }
+
+    /**
+     * Rejects calls over the limit at once.
+     *
+     * @param limiter a limiter whose timeout is zero, e.g. from {@link #perSecond(String, int)}
+     */
+    public static <Req, Res> Middleware<Req, Res> erroring(RateLimiter limiter) {
+        Objects.requireNonNull(limiter, "limiter");
+        Duration timeout = limiter.getRateLimiterConfig().getTimeoutDuration();
+        if (!timeout.isZero()) {
+            throw new IllegalArgumentException("limiter timeoutDuration: " + timeout + " (expected: 0 for an erroring limiter)");
+        }
+        String rejection = "rate limit of '" + limiter.getName() + "' exceeded";
+        return Middleware.named("erroring-limiter(" + limiter.getName() + ")", next -> (ctx, request) -> {
+            if (limiter.reservePermission() != 0) {
+                throw new RateLimitedException(rejection);
+            }
+            return next.call(ctx, request);
+        });
+    }
+
+    /**
+     * Waits for a permit up to the limiter's own timeout or the request's deadline, whichever is sooner; rejects
+     * with {@link RateLimitedException} if neither leaves enough time.
+     */
+    public static <Req, Res> Middleware<Req, Res> delaying(RateLimiter limiter) {
+        Objects.requireNonNull(limiter, "limiter");
+        String rejection = "rate limit of '" + limiter.getName() + "' exceeded: no permit within the wait bound";
+        return Middleware.named("delaying-limiter(" + limiter.getName() + ")", next -> (ctx, request) -> {
+            long waitNanos = limiter.reservePermission();
+            if (waitNanos < 0 || waitNanos > remainingNanos(ctx)) {
+                throw new RateLimitedException(rejection);
+            }
+            long permitAt = System.nanoTime() + waitNanos;
+            for (long left = waitNanos; left > 0; left = permitAt - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
+            return next.call(ctx, request);
+        });
+    }
+
+    private static long remainingNanos(RequestContext ctx) {
+        return ctx.remaining().map(Duration::toNanos).orElse(Long.MAX_VALUE);
+    }
+}
