@@ -1,0 +1,48 @@
+package io.javakit.transport.http.internal;
+
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.ServerResponseHeaders;
+import io.helidon.http.Status;
+import io.javakit.transport.http.ErrorEncoder;
+
+/**
+ * Answers requests the engine rejects before routing (malformed, oversized) with the same small JSON error body as
+ * every other error and a fixed message: the engine's own text never reaches the client.
+ */
+public final class RejectionHandler implements DirectHandler {
+
+    @Override
+    public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
+                                    ServerResponseHeaders headers, String message) {
+        int status = defaultStatus.code();
+        var body = ErrorEncoder.body(status, code(status), describe(status));
+        return TransportResponse.builder()
+                .status(Status.create(status))
+                .header(HeaderValues.CONTENT_TYPE_JSON)
+                .header(HeaderValues.CONNECTION_CLOSE)
+                .keepAlive(false)
+                .entity(body.body())
+                .build();
+    }
+
+    private static String code(int status) {
+        return switch (status) {
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 431 -> "headers_too_large";
+            case 505 -> "http_version_not_supported";
+            default -> status >= 500 ? "internal" : "bad_request";
+        };
+    }
+
+    private static String describe(int status) {
+        return switch (status) {
+            case 413 -> "request body too large";
+            case 414 -> "request line too long";
+            case 431 -> "request headers too large";
+            case 505 -> "HTTP version not supported";
+            default -> status >= 500 ? "internal error" : "malformed request";
+        };
+    }
+}
