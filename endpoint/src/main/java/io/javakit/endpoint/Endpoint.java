@@ -27,12 +27,6 @@ public interface Endpoint<Req, Res> {
      */
     Res call(RequestContext ctx, Req request) throws Exception;
 
-    /** Returns this endpoint wrapped in the given middlewares, the first one outermost. */
-    @SuppressWarnings("unchecked")
-    default Endpoint<Req, Res> with(Middleware<Req, Res>... middlewares) {
-        return Middleware.chain(middlewares).wrap(this);
-    }
-
     /**
      * Gives an endpoint a name, shown by {@link #toString()} so that a composed chain describes itself
      * (for example {@code logging -> retry(3, PT1S) -> round-robin}).

@@ -45,6 +45,6 @@ class MiddlewareTest {
         Middleware<String, String> logging = Middleware.named("logging", Middleware.identity());
         Middleware<String, String> retry = Middleware.named("retry", Middleware.identity());
 
-        assertThat(echo.with(logging, retry)).hasToString("logging -> retry -> echo");
+        assertThat(Middleware.chain(logging, retry).wrap(echo)).hasToString("logging -> retry -> echo");
     }
 }

@@ -20,27 +20,42 @@ public final class RateLimiters {
 
     private RateLimiters() {}
 
-    /** A limiter of {@code requestsPerSecond}, refreshed every second, that never waits. */
+    /**
+     * A limiter for {@link #erroring}: {@code requestsPerSecond} permits each second, which a burst may spend at
+     * once; it never waits.
+     */
     public static RateLimiter perSecond(String name, int requestsPerSecond) {
-        return perSecond(name, requestsPerSecond, Duration.ZERO);
-    }
-
-    /** A limiter of {@code requestsPerSecond}, refreshed every second, that waits up to {@code maxWait}. */
-    public static RateLimiter perSecond(String name, int requestsPerSecond, Duration maxWait) {
-        if (requestsPerSecond < 1) {
-            throw new IllegalArgumentException("requestsPerSecond: " + requestsPerSecond + " (expected: >= 1)");
-        }
+        requireRate(requestsPerSecond);
         return RateLimiter.of(name, RateLimiterConfig.custom()
                 .limitForPeriod(requestsPerSecond)
                 .limitRefreshPeriod(Duration.ofSeconds(1))
+                .timeoutDuration(Duration.ZERO)
+                .build());
+    }
+
+    /**
+     * A limiter for {@link #delaying}: paces calls one every {@code 1 s / requestsPerSecond}, so that a call over
+     * the rate waits for the next free slot (at most {@code maxWait}) rather than for the next whole second.
+     */
+    public static RateLimiter paced(String name, int requestsPerSecond, Duration maxWait) {
+        requireRate(requestsPerSecond);
+        return RateLimiter.of(name, RateLimiterConfig.custom()
+                .limitForPeriod(1)
+                .limitRefreshPeriod(Duration.ofNanos(Math.max(1, 1_000_000_000L / requestsPerSecond)))
                 .timeoutDuration(Objects.requireNonNull(maxWait, "maxWait"))
                 .build());
+    }
+
+    private static void requireRate(int requestsPerSecond) {
+        if (requestsPerSecond < 1) {
+            throw new IllegalArgumentException("requestsPerSecond: " + requestsPerSecond + " (expected: >= 1)");
+        }
     }
 
     /**
      * Rejects calls over the limit at once.
      *
-     * @param limiter a limiter whose timeout is zero, e.g. from {@link #perSecond(String, int)}
+     * @param limiter a limiter whose timeout is zero, e.g. from {@link #perSecond}
      */
     public static <Req, Res> Middleware<Req, Res> erroring(RateLimiter limiter) {
         Objects.requireNonNull(limiter, "limiter");
@@ -58,7 +73,7 @@ public final class RateLimiters {
     }
 
     /**
-     * Waits for a permit up to the limiter's own timeout or the request's deadline, whichever is sooner; rejects
+     * Waits for a permit (use a {@link #paced} limiter) up to the limiter's own timeout or the request's deadline, whichever is sooner; rejects
      * with {@link RateLimitedException} if neither leaves enough time.
      */
     public static <Req, Res> Middleware<Req, Res> delaying(RateLimiter limiter) {

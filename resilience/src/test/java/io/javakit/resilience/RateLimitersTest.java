@@ -31,25 +31,28 @@ class RateLimitersTest {
 
     @Test
     void erroringRefusesALimiterThatWouldWait() {
-        RateLimiter waiting = RateLimiters.perSecond("a", 3, Duration.ofSeconds(1));
+        RateLimiter waiting = RateLimiters.paced("a", 3, Duration.ofSeconds(1));
         assertThatThrownBy(() -> RateLimiters.erroring(waiting)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("timeoutDuration");
     }
 
     @Test
-    void delayingWaitsForTheNextPermitWithinItsBound() throws Exception {
+    void delayingPacesCallsIntoSlotsWithinItsBound() throws Exception {
         Endpoint<String, String> limited = RateLimiters.<String, String>delaying(
-                RateLimiters.perSecond("a", 1, Duration.ofSeconds(2))).wrap(backend);
-        limited.call(RequestContext.background(), "x");
+                RateLimiters.paced("a", 10, Duration.ofSeconds(2))).wrap(backend);
+        long start = System.nanoTime();
+        for (int i = 0; i < 4; i++) {
+            assertThat(limited.call(RequestContext.background(), "x")).isEqualTo("ok");
+        }
 
-        assertThat(limited.call(RequestContext.background(), "x")).isEqualTo("ok");
-        assertThat(calls.get()).isEqualTo(2);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        assertThat(calls.get()).isEqualTo(4);
     }
 
     @Test
     void delayingRejectsWhenThePermitWouldComeAfterTheDeadline() throws Exception {
         Endpoint<String, String> limited = RateLimiters.<String, String>delaying(
-                RateLimiters.perSecond("a", 1, Duration.ofSeconds(5))).wrap(backend);
+                RateLimiters.paced("a", 1, Duration.ofSeconds(5))).wrap(backend);
         limited.call(RequestContext.background(), "x");
 
         assertThatThrownBy(() -> limited.call(RequestContext.withTimeout(Duration.ofMillis(10)), "x"))

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.javakit.endpoint.EndpointException;
 import io.javakit.endpoint.RequestContext;
 import java.util.Locale;
-import java.util.Map;
 
 /** Turns a failure into an HTTP response. */
 @FunctionalInterface
@@ -37,11 +36,13 @@ public interface ErrorEncoder {
         };
     }
 
+    /** The JSON error body every javakit server sends. */
+    record ErrorBody(String error, String message) {}
+
     /** A JSON error response: {@code {"error": code, "message": message}}. */
     static HttpResponse body(int status, String code, String message) {
         try {
-            return HttpResponse.json(status, Json.mapper().writeValueAsBytes(
-                    Map.of("error", code, "message", message == null ? code : message)));
+            return HttpResponse.json(status, Json.mapper().writeValueAsBytes(new ErrorBody(code, message == null ? code : message)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode an error body", e);
         }

@@ -8,11 +8,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /** Sends bytes exactly as given, for requests no well-behaved client would send. */
-final class RawHttp {
+public final class RawHttp {
     private RawHttp() {}
 
     /** Sends {@code request} and returns the response head and body as text ("" if the server just closed). */
-    static String exchange(int port, String request) throws IOException {
+    public static String exchange(int port, String request) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             socket.setSoTimeout(5000);
@@ -36,12 +36,12 @@ final class RawHttp {
     }
 
     /** The status code of the answer, or -1 if the server closed without one. */
-    static int status(int port, String request) throws IOException {
+    public static int status(int port, String request) throws IOException {
         String response = exchange(port, request);
         return response.startsWith("HTTP/1.1 ") ? Integer.parseInt(response.substring(9, 12)) : -1;
     }
 
-    static String get(String target) {
+    public static String get(String target) {
         return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     }
 

@@ -1,0 +1,98 @@
+package io.javakit.example;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.Middleware;
+import io.javakit.example.products.Product;
+import io.javakit.example.products.ProductService;
+import io.javakit.example.users.User;
+import io.javakit.example.users.UserService;
+import io.javakit.resilience.CircuitBreakers;
+import io.javakit.resilience.RateLimiters;
+import io.javakit.sd.Endpointer;
+import io.javakit.sd.FixedInstancer;
+import io.javakit.sd.Instance;
+import io.javakit.sd.lb.Balancers;
+import io.javakit.sd.lb.Retry;
+import io.javakit.transport.http.HttpClient;
+import io.javakit.transport.http.HttpClientTransport;
+import io.javakit.transport.http.HttpServer;
+import io.javakit.transport.http.Json;
+import io.javakit.transport.http.OutgoingRequest;
+import io.javakit.transport.http.Router;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The API gateway: implements UserService and ProductService by calling their instances, and serves them as
+ * {@code GET /users/{name}} and {@code GET /products/{name}}. Per instance, as in the seed: a circuit breaker
+ * inside a rate limiter; per service: round robin over the instances with {@code retry(3, 1 s)}.
+ */
+public final class Gateway implements AutoCloseable {
+    /**
+     * @param rateLimit requests per second per instance, 0 for none
+     * @param maxWait 0 for an erroring limiter (429 at once), otherwise how long a delaying limiter may wait
+     * @param breakers where each instance's breaker comes from, named {@code host:port}
+     */
+    public record Settings(List<Instance> users, List<Instance> products, int rateLimit, Duration maxWait,
+                           CircuitBreakerRegistry breakers, boolean quiet) {
+        public static Settings defaults(List<Instance> users, List<Instance> products) {
+            return new Settings(users, products, RateLimiters.DEFAULT_REQUESTS_PER_SECOND, Duration.ZERO,
+                    CircuitBreakerRegistry.of(CircuitBreakers.seedDefaults()), false);
+        }
+    }
+
+    private final HttpServer server;
+    private final List<Endpointer<ByName, ?>> endpointers;
+
+    private Gateway(HttpServer server, List<Endpointer<ByName, ?>> endpointers) {
+        this.server = server;
+        this.endpointers = endpointers;
+    }
+
+    public static Gateway start(Settings settings, String host, int port) {
+        HttpClient client = HttpClient.ofDefaults();
+        Endpointer<ByName, User> userInstances = instances(client, settings.users(), User.class, settings);
+        Endpointer<ByName, Product> productInstances = instances(client, settings.products(), Product.class, settings);
+        Endpoint<ByName, User> users = Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(userInstances));
+        Endpoint<ByName, Product> products = Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(productInstances));
+        UserService remoteUsers = (ctx, name) -> users.call(ctx, new ByName(name));
+        ProductService remoteProducts = (ctx, name) -> products.call(ctx, new ByName(name));
+
+        String self = "localhost:" + port;
+        HttpServer server = HttpServer.builder(Router.builder()
+                .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self, settings.quiet()))
+                .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self, settings.quiet()))
+                .build()).host(host).port(port).start();
+        return new Gateway(server, List.of(userInstances, productInstances));
+    }
+
+    /** One client endpoint per instance: GET http://instance/{name}, behind its rate limiter and breaker. */
+    private static <T> Endpointer<ByName, T> instances(HttpClient client, List<Instance> instances, Class<T> type, Settings settings) {
+        return Endpointer.of(new FixedInstancer(instances), instance -> Middleware.chain(
+                        Gateway.<T>limiter(instance, settings),
+                        CircuitBreakers.<ByName, T>middleware(settings.breakers().circuitBreaker(instance.address())))
+                .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),
+                        (ctx, req) -> OutgoingRequest.path(req.name()), Json.decoder(type))));
+    }
+
+    private static <T> Middleware<ByName, T> limiter(Instance instance, Settings settings) {
+        if (settings.rateLimit() == 0) {
+            return Middleware.identity();
+        }
+        return settings.maxWait().isZero()
+                ? RateLimiters.erroring(RateLimiters.perSecond(instance.address(), settings.rateLimit()))
+                : RateLimiters.delaying(RateLimiters.paced(instance.address(), settings.rateLimit(), settings.maxWait()));
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        endpointers.forEach(Endpointer::close);
+    }
+}

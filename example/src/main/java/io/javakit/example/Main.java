@@ -1,0 +1,128 @@
+package io.javakit.example;
+
+import io.javakit.example.products.ProductService;
+import io.javakit.example.users.UserService;
+import io.javakit.sd.Instance;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The launcher: each role as its own process, or the seed's whole layout in one. */
+@Command(name = "javakit", mixinStandardHelpOptions = true, subcommands = {Main.Demo.class, Main.Users.class,
+        Main.Products.class, Main.GatewayCommand.class}, description = "The seed's system on javakit.")
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    static class Common {
+        @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+        String host;
+        @Option(names = "--quiet", description = "No per-call log lines (for benchmarks).")
+        boolean quiet;
+    }
+
+    @Command(name = "users", mixinStandardHelpOptions = true, description = "Runs one UserService instance: GET /{username}.")
+    static final class Users extends Common implements Callable<Integer> {
+        @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            return runUntilStopped(List.of(Backends.start(Backends.users(UserService.inMemory(), "localhost:" + port, quiet), host, port)));
+        }
+    }
+
+    @Command(name = "products", mixinStandardHelpOptions = true, description = "Runs one ProductService instance: GET /{productname}.")
+    static final class Products extends Common implements Callable<Integer> {
+        @Option(names = "--port", defaultValue = "8083", description = "Port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            return runUntilStopped(List.of(Backends.start(Backends.products(ProductService.inMemory(), "localhost:" + port, quiet), host, port)));
+        }
+    }
+
+    static class GatewayOptions extends Common {
+        @Option(names = "--port", defaultValue = "8000", description = "Gateway port (default: ${DEFAULT-VALUE}).")
+        int port;
+        @Option(names = "--rate-limit", defaultValue = "100", description = "Requests/s per instance, 0 = unlimited (default: ${DEFAULT-VALUE}).")
+        int rateLimit;
+        @Option(names = "--rate-limit-wait", defaultValue = "0", description = "Over the limit, wait up to this many ms for a slot; 0 = answer 429 at once (default).")
+        long rateLimitWaitMillis;
+
+        Gateway.Settings settings(List<Instance> users, List<Instance> products) {
+            Gateway.Settings d = Gateway.Settings.defaults(users, products);
+            return new Gateway.Settings(users, products, rateLimit, Duration.ofMillis(rateLimitWaitMillis), d.breakers(), quiet);
+        }
+    }
+
+    @Command(name = "gateway", mixinStandardHelpOptions = true,
+            description = "Runs the API gateway: GET /users/{name} and GET /products/{name}, balanced over the instances.")
+    static final class GatewayCommand extends GatewayOptions implements Callable<Integer> {
+        @Option(names = "--users", required = true, split = ",", description = "UserService instances, host:port,...")
+        List<String> users;
+        @Option(names = "--products", required = true, split = ",", description = "ProductService instances, host:port,...")
+        List<String> products;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Gateway gateway = Gateway.start(settings(parse(users), parse(products)), host, port);
+            return runUntilStopped(List.of(gateway));
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Runs the seed's layout in one process: the gateway, 3 UserService and 3 ProductService instances.")
+    static final class Demo extends GatewayOptions implements Callable<Integer> {
+        @Option(names = "--user-ports", defaultValue = "8080,8081,8082", split = ",", description = "(default: ${DEFAULT-VALUE})")
+        List<Integer> userPorts;
+        @Option(names = "--product-ports", defaultValue = "8083,8084,8085", split = ",", description = "(default: ${DEFAULT-VALUE})")
+        List<Integer> productPorts;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            List<AutoCloseable> running = new ArrayList<>();
+            userPorts.forEach(p -> running.add(Backends.start(Backends.users(UserService.inMemory(), "localhost:" + p, quiet), host, p)));
+            productPorts.forEach(p -> running.add(Backends.start(Backends.products(ProductService.inMemory(), "localhost:" + p, quiet), host, p)));
+            running.add(Gateway.start(settings(local(userPorts), local(productPorts)), host, port));
+            System.out.printf("javakit demo is up. Try:%n  curl http://localhost:%d/users/user1%n"
+                    + "  curl http://localhost:%d/products/product1%n  curl http://localhost:%d/products/nope   (404)%n", port, port, port);
+            return runUntilStopped(running);
+        }
+
+        private static List<Instance> local(List<Integer> ports) {
+            return ports.stream().map(p -> new Instance("localhost", p)).toList();
+        }
+    }
+
+    private static List<Instance> parse(List<String> addresses) {
+        return addresses.stream().map(Instance::parse).toList();
+    }
+
+    /** Serves until SIGTERM or Ctrl-C, then closes everything: servers drain their requests in flight. */
+    private static int runUntilStopped(List<? extends AutoCloseable> running) throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> running.reversed().forEach(r -> {
+            try {
+                r.close();
+            } catch (Exception e) {
+                System.err.println("shutdown: " + e);
+            }
+        })));
+        new CountDownLatch(1).await();
+        return 0;
+    }
+
+}

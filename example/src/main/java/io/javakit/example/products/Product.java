@@ -1,0 +1,3 @@
+package io.javakit.example.products;
+
+public record Product(int id, String name) {}

@@ -1,0 +1,3 @@
+package io.javakit.example.users;
+
+public record User(int id, String name) {}

@@ -1,0 +1,184 @@
+package io.javakit.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.javakit.example.SeedSystem.Backend;
+import io.javakit.resilience.CircuitBreakers;
+import io.javakit.sd.Instance;
+import io.javakit.transport.http.RawHttp;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class GatewayTest {
+
+    private static Gateway.Settings quiet(Gateway.Settings s) {
+        return new Gateway.Settings(s.users(), s.products(), s.rateLimit(), s.maxWait(), s.breakers(), true);
+    }
+
+    @Test
+    void servesUsersAndProductsAsJson() {
+        try (SeedSystem system = new SeedSystem()) {
+            HttpResponse<String> user = system.get("/users/user2");
+            HttpResponse<String> product = system.get("/products/product3");
+
+            assertThat(user.statusCode()).isEqualTo(200);
+            assertThat(user.body()).isEqualTo("{\"id\":2,\"name\":\"user2\"}");
+            assertThat(user.headers().firstValue("content-type")).contains("application/json");
+            assertThat(product.body()).isEqualTo("{\"id\":3,\"name\":\"product3\"}");
+        }
+    }
+
+    @Test
+    void anUnknownNameIsA404JsonErrorAndTheBackendSawExactlyOneRequest() {
+        try (SeedSystem system = new SeedSystem(GatewayTest::quiet)) {
+            HttpResponse<String> response = system.get("/products/nope");
+
+            assertThat(response.statusCode()).isEqualTo(404);
+            assertThat(response.body()).isEqualTo("{\"error\":\"not_found\",\"message\":\"product not found.\"}");
+            assertThat(system.products.stream().mapToInt(b -> b.paths.size()).sum()).isEqualTo(1);
+            assertThat(system.products.stream().flatMap(b -> b.paths.stream())).containsExactly("/nope");
+        }
+    }
+
+    @Test
+    void roundRobinSpreadsThirtyCallsExactlyTenTenTen() {
+        try (SeedSystem system = new SeedSystem(GatewayTest::quiet)) {
+            for (int i = 0; i < 30; i++) {
+                assertThat(system.get("/products/product1").statusCode()).isEqualTo(200);
+            }
+
+            assertThat(system.products).extracting(b -> b.paths.size()).containsExactly(10, 10, 10);
+        }
+    }
+
+    @Test
+    void aStoppedInstanceIsHiddenByRetryItsBreakerOpensAndItReturnsThroughHalfOpen() {
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(
+                CircuitBreakers.consecutiveFailures(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES, Duration.ofSeconds(1)));
+        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(s.users(), s.products(), 0, s.maxWait(), breakers, true))) {
+            Backend dead = system.users.getFirst();
+            CircuitBreaker breaker = breakers.circuitBreaker(dead.instance().address());
+            dead.stop();
+
+            for (int i = 0; i < 60; i++) {
+                assertThat(system.get("/users/user1").statusCode()).as("call %d", i).isEqualTo(200);
+            }
+            assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+            assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES);
+            assertThat(breaker.getMetrics().getNumberOfNotPermittedCalls()).as("picks rejected without a call").isPositive();
+
+            dead.start();
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
+                assertThat(dead.paths).isNotEmpty();
+            });
+            assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+            int before = dead.paths.size();
+            for (int i = 0; i < 30; i++) {
+                system.get("/users/user1");
+            }
+            assertThat(dead.paths.size() - before).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void aHungInstanceIsSkippedWithinTheOneSecondRetryBudget() throws IOException {
+        try (ServerSocket hung = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             SeedSystem system = new SeedSystem(s -> quiet(new Gateway.Settings(
+                     Stream.concat(Stream.of(new Instance("127.0.0.1", hung.getLocalPort())), s.users().stream().skip(1)).toList(),
+                     s.products(), s.rateLimit(), s.maxWait(), s.breakers(), s.quiet())))) {
+            List<Socket> accepted = new CopyOnWriteArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        accepted.add(hung.accept());
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+
+            for (int i = 0; i < 9; i++) {
+                long start = System.nanoTime();
+                assertThat(system.get("/users/user3").statusCode()).as("call %d", i).isEqualTo(200);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+            }
+            assertThat(accepted).as("the hung instance was tried").isNotEmpty();
+            for (Socket s : accepted) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void whenEveryInstanceIsRateLimitedTheErroringLimiterAnswersAClean429() {
+        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(s.users(), s.products(), 2, Duration.ZERO, s.breakers(), true))) {
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                statuses.add(system.get("/users/user1").statusCode());
+            }
+
+            assertThat(statuses.subList(0, 6)).containsOnly(200);
+            HttpResponse<String> limited = system.get("/users/user1");
+            assertThat(limited.statusCode()).isEqualTo(429);
+            assertThat(limited.body()).startsWith("{\"error\":\"rate_limited\",");
+            assertThat(system.users.stream().mapToInt(b -> b.paths.size()).sum()).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void whenEveryInstanceIsRateLimitedTheDelayingLimiterWaitsForASlotWithinItsBound() {
+        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(s.users(), s.products(), 5, Duration.ofMillis(300), s.breakers(), true))) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
+            }
+
+            long start = System.nanoTime();
+            assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(waited).as("waited for the next slot").isGreaterThanOrEqualTo(Duration.ofMillis(50)).isLessThan(Duration.ofMillis(1000));
+            assertThat(system.users.stream().mapToInt(b -> b.paths.size()).sum()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void hostileInputIsA4xxNeverForwardedAndTheGatewayKeepsServing() throws IOException {
+        try (SeedSystem system = new SeedSystem(GatewayTest::quiet)) {
+            int port = system.gateway.port();
+            String[] hostileTargets = {"/users/", "/users", "/users/a/b", "/users/a%2Fb", "/users/..", "/users/%2E%2E",
+                "/users/%00", "/users/a%0D%0AX-Injected:%201", "/users/%E0%A4", "/users/" + "x".repeat(64 * 1024),
+                "/users/../admin", "/products//product1", "/nope"};
+            for (String target : hostileTargets) {
+                int status = RawHttp.status(port, RawHttp.get(target));
+                assertThat(status).as(target.length() > 60 ? target.substring(0, 60) : target).isBetween(400, 499);
+            }
+            assertThat(RawHttp.status(port, "GET /users/a\rb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).isEqualTo(400);
+            // A line break inside the request line leaves a line with no HTTP version: not an HTTP/1.1 request at
+            // all, so the engine closes the connection without an answer (nginx would even serve it as HTTP/0.9).
+            assertThat(RawHttp.exchange(port, "GET /users/a\r\nb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+                    .satisfiesAnyOf(r -> assertThat(r).isEmpty(), r -> assertThat(r).startsWith("HTTP/1.1 400"));
+            assertThat(RawHttp.status(port, "GET /users/user1 HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20 * 1024)
+                    + "\r\nConnection: close\r\n\r\n")).isEqualTo(431);
+            assertThat(RawHttp.status(port, "POST /users/user1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")).isEqualTo(405);
+            assertThat(RawHttp.status(port, "DELETE /users/user1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).isEqualTo(405);
+
+            assertThat(Stream.concat(system.users.stream(), system.products.stream()).flatMap(b -> b.paths.stream()))
+                    .as("nothing hostile reached a backend").isEmpty();
+            assertThat(system.get("/users/user1").body()).isEqualTo("{\"id\":1,\"name\":\"user1\"}");
+            assertThat(system.users.stream().flatMap(b -> b.paths.stream())).containsExactly("/user1");
+        }
+    }
+}
