@@ -11,9 +11,10 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The launcher: each role as its own process, or the seed's whole layout in one. */
-@Command(name = "javakit", mixinStandardHelpOptions = true, subcommands = {Main.Demo.class, Main.Users.class,
+@Command(name = "javakit", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true, version = "javakit 0.1.0", subcommands = {Main.Demo.class, Main.Users.class,
         Main.Products.class, Main.GatewayCommand.class}, description = "The seed's system on javakit.")
 public final class Main implements Runnable {
 
@@ -33,7 +34,7 @@ public final class Main implements Runnable {
         boolean quiet;
     }
 
-    @Command(name = "users", mixinStandardHelpOptions = true, description = "Runs one UserService instance: GET /{username}.")
+    @Command(name = "users", description = "Runs one UserService instance: GET /{username}.")
     static final class Users extends Common implements Callable<Integer> {
         @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
         int port;
@@ -44,7 +45,7 @@ public final class Main implements Runnable {
         }
     }
 
-    @Command(name = "products", mixinStandardHelpOptions = true, description = "Runs one ProductService instance: GET /{productname}.")
+    @Command(name = "products", description = "Runs one ProductService instance: GET /{productname}.")
     static final class Products extends Common implements Callable<Integer> {
         @Option(names = "--port", defaultValue = "8083", description = "Port (default: ${DEFAULT-VALUE}).")
         int port;
@@ -69,8 +70,7 @@ public final class Main implements Runnable {
         }
     }
 
-    @Command(name = "gateway", mixinStandardHelpOptions = true,
-            description = "Runs the API gateway: GET /users/{name} and GET /products/{name}, balanced over the instances.")
+    @Command(name = "gateway", description = "Runs the API gateway: GET /users/{name} and GET /products/{name}, balanced over the instances.")
     static final class GatewayCommand extends GatewayOptions implements Callable<Integer> {
         @Option(names = "--users", required = true, split = ",", description = "UserService instances, host:port,...")
         List<String> users;
@@ -84,8 +84,7 @@ public final class Main implements Runnable {
         }
     }
 
-    @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = "Runs the seed's layout in one process: the gateway, 3 UserService and 3 ProductService instances.")
+    @Command(name = "demo", description = "Runs the seed's layout in one process: the gateway, 3 UserService and 3 ProductService instances.")
     static final class Demo extends GatewayOptions implements Callable<Integer> {
         @Option(names = "--user-ports", defaultValue = "8080,8081,8082", split = ",", description = "(default: ${DEFAULT-VALUE})")
         List<Integer> userPorts;
