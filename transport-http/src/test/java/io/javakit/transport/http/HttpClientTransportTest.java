@@ -10,10 +10,8 @@ import io.javakit.endpoint.NotFoundException;
 import io.javakit.endpoint.RateLimitedException;
 import io.javakit.endpoint.RequestContext;
 import io.javakit.endpoint.UnavailableException;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -89,25 +87,12 @@ class HttpClientTransportTest {
 
     @Test
     void aHungInstanceTimesOutAtTheRequestsDeadline() throws Exception {
-        try (ServerSocket hung = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            List<Socket> accepted = new CopyOnWriteArrayList<>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    while (true) {
-                        accepted.add(hung.accept());
-                    }
-                } catch (IOException closed) {
-                    // test over
-                }
-            });
+        try (HungServer hung = new HungServer()) {
             long start = System.nanoTime();
-            assertThatThrownBy(() -> itemsAt("http://127.0.0.1:" + hung.getLocalPort())
+            assertThatThrownBy(() -> itemsAt("http://127.0.0.1:" + hung.port())
                     .call(RequestContext.withTimeout(Duration.ofMillis(300)), new ByName("x")))
                     .isInstanceOf(DeadlineExceededException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-            for (Socket s : accepted) {
-                s.close();
-            }
         }
     }
 }
