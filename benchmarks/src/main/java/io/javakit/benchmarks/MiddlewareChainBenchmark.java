@@ -50,6 +50,9 @@ public class MiddlewareChainBenchmark {
     private Endpoint<ByName, Product> bare;
     private Endpoint<ByName, Product> chain;
     private Endpoint<ByName, Product> loggedChain;
+    private Endpoint<ByName, Product> breakerOnly;
+    private Endpoint<ByName, Product> limiterOnly;
+    private Endpoint<ByName, Product> retryOnly;
 
     @Setup
     public void setUp() {
@@ -61,6 +64,10 @@ public class MiddlewareChainBenchmark {
                         CircuitBreakers.<ByName, Product>middleware(CircuitBreaker.of(instance.address(), CircuitBreakers.seedDefaults())))
                         .wrap(bare));
         chain = Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(instances));
+        breakerOnly = CircuitBreakers.<ByName, Product>middleware(CircuitBreaker.of("b", CircuitBreakers.seedDefaults())).wrap(bare);
+        limiterOnly = RateLimiters.<ByName, Product>erroring(RateLimiters.perSecond("l", Integer.MAX_VALUE)).wrap(bare);
+        retryOnly = Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(
+                Endpointer.of(FixedInstancer.of("localhost:8083", "localhost:8084", "localhost:8085"), instance -> bare)));
         loggedChain = Logging.<ByName, Product>middleware(discardingLogger(), "localhost:8000", "ProductByName").wrap(chain);
     }
 
@@ -87,6 +94,21 @@ public class MiddlewareChainBenchmark {
     @Benchmark
     public Product retryBalancerLimiterBreaker() throws Exception {
         return chain.call(RequestContext.background(), request);
+    }
+
+    @Benchmark
+    public Product breakerOnly() throws Exception {
+        return breakerOnly.call(RequestContext.background(), request);
+    }
+
+    @Benchmark
+    public Product limiterOnly() throws Exception {
+        return limiterOnly.call(RequestContext.background(), request);
+    }
+
+    @Benchmark
+    public Product retryAndRoundRobinOnly() throws Exception {
+        return retryOnly.call(RequestContext.background(), request);
     }
 
     @Benchmark

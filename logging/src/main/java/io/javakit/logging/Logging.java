@@ -7,7 +7,6 @@ import io.javakit.endpoint.RequestContext;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.RecordComponent;
-import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.spi.LoggingEventBuilder;
@@ -85,13 +84,20 @@ public final class Logging {
                             RequestContext ctx, long start, Exception error) {
         event.addKeyValue("server", server).addKeyValue("method", method);
         addRequestFields(event, request);
-        event.addKeyValue("took", String.format(Locale.ROOT, "%.3fms", (System.nanoTime() - start) / 1e6));
+        event.addKeyValue("took", millis(System.nanoTime() - start));
         ctx.log().get(CallLog.INSTANCE).ifPresent(instance -> event.addKeyValue("instance", instance));
         ctx.log().get(CallLog.ATTEMPTS).ifPresent(attempts -> event.addKeyValue("attempts", attempts));
         if (error != null) {
             event.addKeyValue("err", String.valueOf(error.getMessage()));
         }
         event.log();
+    }
+
+    /** {@code 1.234ms}, without String.format, which would cost more than the rest of the line. */
+    static String millis(long nanos) {
+        long micros = Math.max(0, nanos) / 1000;
+        long fraction = micros % 1000;
+        return (micros / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction + "ms";
     }
 
     private static void addRequestFields(LoggingEventBuilder event, Object request) {

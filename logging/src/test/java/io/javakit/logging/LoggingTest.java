@@ -93,6 +93,15 @@ class LoggingTest {
     }
 
     @Test
+    void formatsDurationsInMillisecondsWithMicrosecondDigits() {
+        assertThat(Logging.millis(0)).isEqualTo("0.000ms");
+        assertThat(Logging.millis(7_000)).isEqualTo("0.007ms");
+        assertThat(Logging.millis(42_000)).isEqualTo("0.042ms");
+        assertThat(Logging.millis(1_234_567)).isEqualTo("1.234ms");
+        assertThat(Logging.millis(15_000_000_000L)).isEqualTo("15000.000ms");
+    }
+
+    @Test
     void logsNonRecordRequestsAsReq() throws Exception {
         Logging.<String, String>middleware(logger, "s:1", "Echo").wrap((ctx, r) -> r)
                 .call(RequestContext.background(), "hello");
