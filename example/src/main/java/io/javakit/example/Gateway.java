@@ -10,8 +10,8 @@ import io.javakit.example.users.UserService;
 import io.javakit.resilience.CircuitBreakers;
 import io.javakit.resilience.RateLimiters;
 import io.javakit.sd.Endpointer;
-import io.javakit.sd.FixedInstancer;
 import io.javakit.sd.Instance;
+import io.javakit.sd.Instancer;
 import io.javakit.sd.lb.Balancers;
 import io.javakit.sd.lb.Retry;
 import io.javakit.transport.http.HttpClient;
@@ -31,13 +31,15 @@ import java.util.List;
  */
 public final class Gateway implements AutoCloseable {
     /**
+     * @param users where the UserService instances are found: a fixed list or a registry
+     * @param products where the ProductService instances are found
      * @param rateLimit requests per second per instance, 0 for none
      * @param maxWait 0 for an erroring limiter (429 at once), otherwise how long a delaying limiter may wait
      * @param breakers where each instance's breaker comes from, named {@code host:port}
      */
-    public record Settings(List<Instance> users, List<Instance> products, int rateLimit, Duration maxWait,
+    public record Settings(Instancer users, Instancer products, int rateLimit, Duration maxWait,
                            CircuitBreakerRegistry breakers, boolean quiet) {
-        public static Settings defaults(List<Instance> users, List<Instance> products) {
+        public static Settings defaults(Instancer users, Instancer products) {
             return new Settings(users, products, RateLimiters.DEFAULT_REQUESTS_PER_SECOND, Duration.ZERO,
                     CircuitBreakerRegistry.of(CircuitBreakers.seedDefaults()), false);
         }
@@ -69,8 +71,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** One client endpoint per instance: GET http://instance/{name}, behind its rate limiter and breaker. */
-    private static <T> Endpointer<ByName, T> instances(HttpClient client, List<Instance> instances, Class<T> type, Settings settings) {
-        return Endpointer.of(new FixedInstancer(instances), instance -> Middleware.chain(
+    private static <T> Endpointer<ByName, T> instances(HttpClient client, Instancer instancer, Class<T> type, Settings settings) {
+        return Endpointer.of(instancer, instance -> Middleware.chain(
                         Gateway.<T>limiter(instance, settings),
                         CircuitBreakers.<ByName, T>middleware(settings.breakers().circuitBreaker(instance.address())))
                 .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),

@@ -2,7 +2,9 @@ package io.javakit.example;
 
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
+import io.javakit.sd.FixedInstancer;
 import io.javakit.sd.Instance;
+import io.javakit.sd.Instancer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +66,7 @@ public final class Main implements Runnable {
         @Option(names = "--rate-limit-wait", defaultValue = "0", description = "Over the limit, wait up to this many ms for a slot; 0 = answer 429 at once (default).")
         long rateLimitWaitMillis;
 
-        Gateway.Settings settings(List<Instance> users, List<Instance> products) {
+        Gateway.Settings settings(Instancer users, Instancer products) {
             Gateway.Settings d = Gateway.Settings.defaults(users, products);
             return new Gateway.Settings(users, products, rateLimit, Duration.ofMillis(rateLimitWaitMillis), d.breakers(), quiet);
         }
@@ -79,7 +81,8 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            Gateway gateway = Gateway.start(settings(parse(users), parse(products)), host, port);
+            Gateway gateway = Gateway.start(settings(FixedInstancer.of(users.toArray(String[]::new)),
+                    FixedInstancer.of(products.toArray(String[]::new))), host, port);
             return runUntilStopped(List.of(gateway));
         }
     }
@@ -102,13 +105,9 @@ public final class Main implements Runnable {
             return runUntilStopped(running);
         }
 
-        private static List<Instance> local(List<Integer> ports) {
-            return ports.stream().map(p -> new Instance("localhost", p)).toList();
+        private static Instancer local(List<Integer> ports) {
+            return new FixedInstancer(ports.stream().map(p -> new Instance("localhost", p)).toList());
         }
-    }
-
-    private static List<Instance> parse(List<String> addresses) {
-        return addresses.stream().map(Instance::parse).toList();
     }
 
     /** Serves until SIGTERM or Ctrl-C, then closes everything: servers drain their requests in flight. */

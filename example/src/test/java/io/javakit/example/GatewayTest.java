@@ -7,6 +7,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.javakit.example.SeedSystem.Backend;
 import io.javakit.resilience.CircuitBreakers;
+import io.javakit.sd.FixedInstancer;
 import io.javakit.sd.Instance;
 import io.javakit.transport.http.HungServer;
 import io.javakit.transport.http.RawHttp;
@@ -93,9 +94,11 @@ class GatewayTest {
     @Test
     void aHungInstanceIsSkippedWithinTheOneSecondRetryBudget() throws IOException {
         try (HungServer hung = new HungServer();
-             SeedSystem system = new SeedSystem(s -> quiet(new Gateway.Settings(
-                     Stream.concat(Stream.of(new Instance("127.0.0.1", hung.port())), s.users().stream().skip(1)).toList(),
-                     s.products(), s.rateLimit(), s.maxWait(), s.breakers(), s.quiet())))) {
+             SeedSystem system = new SeedSystem(s -> quiet(s))) {
+            Gateway.Settings withHungInstance = new Gateway.Settings(new FixedInstancer(List.of(new Instance("127.0.0.1", hung.port()),
+                    system.users.get(1).instance(), system.users.get(2).instance())), system.settings.products(), 100, Duration.ZERO,
+                    system.settings.breakers(), true);
+            system.restartGateway(withHungInstance);
 
             // A 200 means an attempt on a live instance answered within the gateway's own 1 s budget (past it the
             // gateway answers 504); the bound below only rules out waiting on some longer default timeout.
@@ -137,6 +140,18 @@ class GatewayTest {
 
             assertThat(waited).as("waited for the next slot").isGreaterThanOrEqualTo(Duration.ofMillis(50)).isLessThan(Duration.ofMillis(1000));
             assertThat(system.users.stream().mapToInt(b -> b.paths.size()).sum()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aServiceWithNoInstancesIsAClean503() {
+        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(new FixedInstancer(List.of()), s.products(),
+                s.rateLimit(), s.maxWait(), s.breakers(), true))) {
+            HttpResponse<String> response = system.get("/users/user1");
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.body()).isEqualTo("{\"error\":\"unavailable\",\"message\":\"no instances available\"}");
+            assertThat(system.get("/products/product1").statusCode()).isEqualTo(200);
         }
     }
 

@@ -3,6 +3,7 @@ package io.javakit.example;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
+import io.javakit.sd.FixedInstancer;
 import io.javakit.sd.Instance;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
@@ -60,8 +61,8 @@ final class SeedSystem implements AutoCloseable {
 
     final List<Backend> users = new ArrayList<>();
     final List<Backend> products = new ArrayList<>();
-    final Gateway.Settings settings;
-    final Gateway gateway;
+    Gateway.Settings settings;
+    Gateway gateway;
     private final HttpClient client = HttpClient.newHttpClient();
 
     /** Starts the system; {@code tune} adjusts the gateway's settings (its instances are already filled in). */
@@ -71,12 +72,20 @@ final class SeedSystem implements AutoCloseable {
             products.add(new Backend(Backends.products(ProductService.inMemory(), "product-" + i, true)));
         }
         settings = tune.apply(Gateway.Settings.defaults(
-                users.stream().map(Backend::instance).toList(), products.stream().map(Backend::instance).toList()));
+                new FixedInstancer(users.stream().map(Backend::instance).toList()),
+                new FixedInstancer(products.stream().map(Backend::instance).toList())));
         gateway = Gateway.start(settings, "127.0.0.1", 0);
     }
 
     SeedSystem() {
         this(UnaryOperator.identity());
+    }
+
+    /** Replaces the gateway with one of other settings, e.g. other instances. */
+    void restartGateway(Gateway.Settings newSettings) {
+        gateway.close();
+        settings = newSettings;
+        gateway = Gateway.start(settings, "127.0.0.1", 0);
     }
 
     /** GET on the gateway with a well-behaved client. */
