@@ -7,6 +7,12 @@ import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
 import io.javakit.transport.http.Router;
+import io.javakit.sd.Instance;
+import io.javakit.sd.Registrar;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Optional;
 
 /** One instance of a service: {@code GET /{name}}, logged as {@code server}. */
 public final class Backends {
@@ -24,7 +30,33 @@ public final class Backends {
                 .build();
     }
 
+    /** How long a deregistered instance keeps serving, so that every gateway has seen it go before it stops accepting. */
+    public static final Duration DEREGISTRATION_GRACE = Duration.ofSeconds(1);
+
     public static HttpServer start(Endpoint<HttpRequest, HttpResponse> handler, String host, int port) {
         return HttpServer.builder(handler).host(host).port(port).start();
+    }
+
+    /**
+     * Serves {@code handler} and, with a registrar, registers once the server accepts requests. Closing it
+     * deregisters, keeps serving for {@link #DEREGISTRATION_GRACE} while gateways drop the instance, then stops
+     * accepting and drains the requests in flight: a graceful exit no caller notices.
+     */
+    public static AutoCloseable serve(Endpoint<HttpRequest, HttpResponse> handler, String host, int port, Optional<Registrar> registrar) {
+        HttpServer server = start(handler, host, port);
+        registrar.ifPresent(Registrar::register);
+        return () -> {
+            if (registrar.isPresent()) {
+                registrar.get().deregister();
+                Thread.sleep(DEREGISTRATION_GRACE);
+            }
+            server.close();
+        };
+    }
+
+    /** The address to register when none is given: the bound one, or this host's address when bound to all. */
+    public static String advertised(String host, int port) throws UnknownHostException {
+        String reachable = host.equals("0.0.0.0") || host.equals("::") ? InetAddress.getLocalHost().getHostAddress() : host;
+        return new Instance(reachable, port).address();
     }
 }

@@ -23,6 +23,7 @@ import io.javakit.transport.http.Router;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The API gateway: implements UserService and ProductService by calling their instances, and serves them as
@@ -46,9 +47,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     private final HttpServer server;
-    private final List<Endpointer<ByName, ?>> endpointers;
+    private final Map<String, Endpointer<ByName, ?>> endpointers;
 
-    private Gateway(HttpServer server, List<Endpointer<ByName, ?>> endpointers) {
+    private Gateway(HttpServer server, Map<String, Endpointer<ByName, ?>> endpointers) {
         this.server = server;
         this.endpointers = endpointers;
     }
@@ -67,7 +68,7 @@ public final class Gateway implements AutoCloseable {
                 .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self, settings.quiet()))
                 .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self, settings.quiet()))
                 .build()).host(host).port(port).start();
-        return new Gateway(server, List.of(userInstances, productInstances));
+        return new Gateway(server, Map.of("users", userInstances, "products", productInstances));
     }
 
     /** One client endpoint per instance: GET http://instance/{name}, behind its rate limiter and breaker. */
@@ -92,9 +93,14 @@ public final class Gateway implements AutoCloseable {
         return server.port();
     }
 
+    /** The instances the gateway currently balances over for {@code service} ({@code users} or {@code products}). */
+    public List<Instance> instances(String service) {
+        return endpointers.get(service).endpoints().stream().map(Endpointer.InstanceEndpoint::instance).toList();
+    }
+
     @Override
     public void close() {
         server.close();
-        endpointers.forEach(Endpointer::close);
+        endpointers.values().forEach(Endpointer::close);
     }
 }

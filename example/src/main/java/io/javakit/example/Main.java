@@ -1,15 +1,20 @@
 package io.javakit.example;
 
+import io.javakit.endpoint.Endpoint;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
 import io.javakit.sd.FixedInstancer;
 import io.javakit.sd.Instance;
 import io.javakit.sd.Instancer;
+import io.javakit.transport.http.HttpRequest;
+import io.javakit.transport.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,6 +26,8 @@ import picocli.CommandLine.ScopeType;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
@@ -34,27 +41,66 @@ public final class Main implements Runnable {
         String host;
         @Option(names = "--quiet", description = "No per-call log lines (for benchmarks).")
         boolean quiet;
+        @Option(names = "--registry", description = "consul://host:port, etcd://host:port[,host:port], zk://host:port or "
+                + "dns-srv://domain; without it, fixed addresses.")
+        String registry;
+
+        Optional<Registry> registry() {
+            return Optional.ofNullable(registry).map(Registry::connect);
+        }
+    }
+
+    /** One service instance: serves, registers once it accepts requests, deregisters before it stops. */
+    abstract static class ServiceCommand extends Common implements Callable<Integer> {
+        @Option(names = "--port", description = "Port (default: ${DEFAULT-VALUE}).")
+        int port;
+        @Option(names = "--advertise", description = "host:port to register, as callers reach this instance (default: the bound address).")
+        String advertise;
+
+        abstract String service();
+
+        abstract Endpoint<HttpRequest, HttpResponse> handler(String server);
+
+        @Override
+        public Integer call() throws InterruptedException, java.net.UnknownHostException {
+            Instance self = Instance.parse(advertise != null ? advertise : Backends.advertised(host, port));
+            Optional<Registry> registry = registry();
+            return runUntilStopped(List.of(Backends.serve(handler(self.address()), host, port,
+                    registry.map(r -> r.registrar(service(), self)))));
+        }
     }
 
     @Command(name = "users", description = "Runs one UserService instance: GET /{username}.")
-    static final class Users extends Common implements Callable<Integer> {
-        @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
-        int port;
+    static final class Users extends ServiceCommand {
+        Users() {
+            port = 8080;
+        }
 
         @Override
-        public Integer call() throws InterruptedException {
-            return runUntilStopped(List.of(Backends.start(Backends.users(UserService.inMemory(), "localhost:" + port, quiet), host, port)));
+        String service() {
+            return "users";
+        }
+
+        @Override
+        Endpoint<HttpRequest, HttpResponse> handler(String server) {
+            return Backends.users(UserService.inMemory(), server, quiet);
         }
     }
 
     @Command(name = "products", description = "Runs one ProductService instance: GET /{productname}.")
-    static final class Products extends Common implements Callable<Integer> {
-        @Option(names = "--port", defaultValue = "8083", description = "Port (default: ${DEFAULT-VALUE}).")
-        int port;
+    static final class Products extends ServiceCommand {
+        Products() {
+            port = 8083;
+        }
 
         @Override
-        public Integer call() throws InterruptedException {
-            return runUntilStopped(List.of(Backends.start(Backends.products(ProductService.inMemory(), "localhost:" + port, quiet), host, port)));
+        String service() {
+            return "products";
+        }
+
+        @Override
+        Endpoint<HttpRequest, HttpResponse> handler(String server) {
+            return Backends.products(ProductService.inMemory(), server, quiet);
         }
     }
 
@@ -74,16 +120,24 @@ public final class Main implements Runnable {
 
     @Command(name = "gateway", description = "Runs the API gateway: GET /users/{name} and GET /products/{name}, balanced over the instances.")
     static final class GatewayCommand extends GatewayOptions implements Callable<Integer> {
-        @Option(names = "--users", required = true, split = ",", description = "UserService instances, host:port,...")
+        @Option(names = "--users", split = ",", description = "UserService instances, host:port,... (without --registry)")
         List<String> users;
-        @Option(names = "--products", required = true, split = ",", description = "ProductService instances, host:port,...")
+        @Option(names = "--products", split = ",", description = "ProductService instances, host:port,... (without --registry)")
         List<String> products;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws InterruptedException {
-            Gateway gateway = Gateway.start(settings(FixedInstancer.of(users.toArray(String[]::new)),
-                    FixedInstancer.of(products.toArray(String[]::new))), host, port);
-            return runUntilStopped(List.of(gateway));
+            Optional<Registry> registry = registry();
+            if (registry.isEmpty() && (users == null || products == null)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "either --registry or both --users and --products are required");
+            }
+            Gateway gateway = Gateway.start(registry.isPresent()
+                    ? settings(registry.get().instancer("users"), registry.get().instancer("products"))
+                    : settings(FixedInstancer.of(users.toArray(String[]::new)), FixedInstancer.of(products.toArray(String[]::new))),
+                    host, port);
+            return runUntilStopped(registry.isPresent() ? List.of(gateway, registry.get()) : List.of(gateway));
         }
     }
 
@@ -96,10 +150,22 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
+            Optional<Registry> registry = registry();
             List<AutoCloseable> running = new ArrayList<>();
-            userPorts.forEach(p -> running.add(Backends.start(Backends.users(UserService.inMemory(), "localhost:" + p, quiet), host, p)));
-            productPorts.forEach(p -> running.add(Backends.start(Backends.products(ProductService.inMemory(), "localhost:" + p, quiet), host, p)));
-            running.add(Gateway.start(settings(local(userPorts), local(productPorts)), host, port));
+            registry.ifPresent(running::add);
+            for (int p : userPorts) {
+                Instance self = new Instance("localhost", p);
+                running.add(Backends.serve(Backends.users(UserService.inMemory(), self.address(), quiet), host, p,
+                        registry.map(r -> r.registrar("users", self))));
+            }
+            for (int p : productPorts) {
+                Instance self = new Instance("localhost", p);
+                running.add(Backends.serve(Backends.products(ProductService.inMemory(), self.address(), quiet), host, p,
+                        registry.map(r -> r.registrar("products", self))));
+            }
+            running.add(Gateway.start(registry.isPresent()
+                    ? settings(registry.get().instancer("users"), registry.get().instancer("products"))
+                    : settings(local(userPorts), local(productPorts)), host, port));
             System.out.printf("javakit demo is up. Try:%n  curl http://localhost:%d/users/user1%n"
                     + "  curl http://localhost:%d/products/product1%n  curl http://localhost:%d/products/nope   (404)%n", port, port, port);
             return runUntilStopped(running);
@@ -110,7 +176,10 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Serves until SIGTERM or Ctrl-C, then closes everything: servers drain their requests in flight. */
+    /**
+     * Serves until SIGTERM or Ctrl-C, then closes everything, last started first: the gateway stops before the
+     * instances, instances deregister before they stop accepting, and servers drain their requests in flight.
+     */
     private static int runUntilStopped(List<? extends AutoCloseable> running) throws InterruptedException {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> running.reversed().forEach(r -> {
             try {

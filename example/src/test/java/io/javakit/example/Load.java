@@ -1,0 +1,47 @@
+package io.javakit.example;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A steady trickle of requests to the gateway on a background thread, counting what clients would see. */
+final class Load implements AutoCloseable {
+    final AtomicInteger ok = new AtomicInteger();
+    final List<String> errors = new CopyOnWriteArrayList<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    Load(int gatewayPort) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/users/user1"))
+                .timeout(Duration.ofSeconds(5)).build();
+        thread = Thread.ofVirtual().start(() -> {
+            while (running) {
+                try {
+                    var response = client.send(request, BodyHandlers.ofString());
+                    if (response.statusCode() == 200) {
+                        ok.incrementAndGet();
+                    } else {
+                        errors.add(response.statusCode() + " " + response.body());
+                    }
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    errors.add(e.toString());
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join();
+    }
+}
