@@ -7,6 +7,10 @@ import io.javakit.sd.Registrar;
 import io.javakit.sd.etcd.EtcdInstancer;
 import io.javakit.sd.etcd.EtcdRegistrar;
 import io.javakit.sd.dns.DnsSrvInstancer;
+import io.javakit.sd.zookeeper.ZooKeeperClient;
+import io.javakit.sd.zookeeper.ZooKeeperInstancer;
+import io.javakit.sd.zookeeper.ZooKeeperRegistrar;
+import org.apache.curator.framework.CuratorFramework;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,6 +48,7 @@ abstract class Registry implements AutoCloseable {
         }
         return switch (scheme) {
             case "etcd" -> etcd(Arrays.stream(where.split(",")).map(a -> "http://" + Instance.parse(a).address()).toArray(String[]::new));
+            case "zk" -> zooKeeper(where);
             case "dns-srv" -> dnsSrv(where);
             default -> throw new IllegalArgumentException("registry: '" + url + "' (expected: etcd://host:port, zk://host:port, consul://host:port or dns-srv://domain)");
         };
@@ -60,6 +65,26 @@ abstract class Registry implements AutoCloseable {
             @Override
             Registrar registrar(String service, Instance self) {
                 return new EtcdRegistrar(client, service, self);
+            }
+
+            @Override
+            void disconnect() {
+                client.close();
+            }
+        };
+    }
+
+    private static Registry zooKeeper(String connectString) {
+        CuratorFramework client = ZooKeeperClient.connect(connectString);
+        return new Registry() {
+            @Override
+            Instancer newInstancer(String service) {
+                return ZooKeeperInstancer.create(client, service);
+            }
+
+            @Override
+            Registrar registrar(String service, Instance self) {
+                return new ZooKeeperRegistrar(client, service, self);
             }
 
             @Override
