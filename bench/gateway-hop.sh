@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PEERS="${PEERS:-$(cd "$ROOT/.." && pwd)/shared/bench/peers}"
-[[ -x "$PEERS/run.sh" ]] || { echo "peer harness not found at $PEERS (set PEERS=)" >&2; exit 1; }
+[[ -f "$PEERS/run.sh" ]] || { echo "peer harness not found at $PEERS (set PEERS=)" >&2; exit 1; }
 export BENCH_OUT="${BENCH_OUT:-/tmp/javakit-hop/out}" DURATION="${DURATION:-10s}"
 ROUNDS="${1:-${ROUNDS:-3}}"
 mkdir -p "$BENCH_OUT"
@@ -20,13 +20,13 @@ trap stop_gateway EXIT
 
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "=== round $r/$ROUNDS" >&2
-  "$PEERS/run.sh" nginx 1
+  bash "$PEERS/run.sh" nginx 1
   "$JAVA" -jar "$ROOT/example/target/javakit-example.jar" gateway --port 8000 --quiet --rate-limit 0 \
     --users 127.0.0.1:8083 --products 127.0.0.1:8083,127.0.0.1:8084,127.0.0.1:8085 > "$BENCH_OUT/javakit-gateway.log" 2>&1 &
   GW=$!
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/8000) 2>/dev/null && break; sleep 0.1; done
-  "$PEERS/run.sh" custom "$GW" javakit
+  bash "$PEERS/run.sh" custom "$GW" javakit
   stop_gateway
-  if [[ $r -eq 1 ]]; then "$PEERS/run.sh" direct; fi
+  if [[ $r -eq 1 ]]; then bash "$PEERS/run.sh" direct; fi
 done
-"$PEERS/run.sh" summary
+bash "$PEERS/run.sh" summary
