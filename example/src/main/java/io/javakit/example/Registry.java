@@ -6,6 +6,9 @@ import io.javakit.sd.Instancer;
 import io.javakit.sd.Registrar;
 import io.javakit.sd.etcd.EtcdInstancer;
 import io.javakit.sd.etcd.EtcdRegistrar;
+import io.javakit.sd.consul.ConsulClient;
+import io.javakit.sd.consul.ConsulInstancer;
+import io.javakit.sd.consul.ConsulRegistrar;
 import io.javakit.sd.dns.DnsSrvInstancer;
 import io.javakit.sd.zookeeper.ZooKeeperClient;
 import io.javakit.sd.zookeeper.ZooKeeperInstancer;
@@ -49,6 +52,7 @@ abstract class Registry implements AutoCloseable {
         return switch (scheme) {
             case "etcd" -> etcd(Arrays.stream(where.split(",")).map(a -> "http://" + Instance.parse(a).address()).toArray(String[]::new));
             case "zk" -> zooKeeper(where);
+            case "consul" -> consul(where);
             case "dns-srv" -> dnsSrv(where);
             default -> throw new IllegalArgumentException("registry: '" + url + "' (expected: etcd://host:port, zk://host:port, consul://host:port or dns-srv://domain)");
         };
@@ -65,6 +69,32 @@ abstract class Registry implements AutoCloseable {
             @Override
             Registrar registrar(String service, Instance self) {
                 return new EtcdRegistrar(client, service, self);
+            }
+
+            @Override
+            void disconnect() {
+                client.close();
+            }
+        };
+    }
+
+    /** {@code consul://host:port}: the local agent; an ACL token comes from {@code CONSUL_HTTP_TOKEN}. */
+    private static Registry consul(String address) {
+        ConsulClient.Builder builder = ConsulClient.builder(address);
+        String token = System.getenv("CONSUL_HTTP_TOKEN");
+        if (token != null && !token.isBlank()) {
+            builder.token(token);
+        }
+        ConsulClient client = builder.build();
+        return new Registry() {
+            @Override
+            Instancer newInstancer(String service) {
+                return ConsulInstancer.create(client, service);
+            }
+
+            @Override
+            Registrar registrar(String service, Instance self) {
+                return new ConsulRegistrar(client, service, self);
             }
 
             @Override

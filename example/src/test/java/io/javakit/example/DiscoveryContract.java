@@ -58,9 +58,11 @@ abstract class DiscoveryContract {
                 + "; service logs:\n" + services.stream().map(s -> String.join("\n", s.lines())).reduce("", String::concat);
     }
 
+    /** Starts a users process and waits until the gateway lists it, so that load starts only once there is somewhere to go. */
     private ServiceProcess startUsers() throws Exception {
         ServiceProcess service = ServiceProcess.startUsers(SeedSystem.freePort(), registry.url(), registry.registeredMessage());
         services.add(service);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.instances("users").stream().anyMatch(i -> i.port() == service.port));
         return service;
     }
 
