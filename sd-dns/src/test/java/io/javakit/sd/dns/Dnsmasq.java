@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * ({@code srv-host=...}, {@code host-record=...}, {@code address=/.../...}); dnsmasq reads them only on start, so
  * {@link #reconfigure} restarts it on the same port.
  */
-final class Dnsmasq implements AutoCloseable {
+public final class Dnsmasq implements AutoCloseable {
     private static final Path BINARY = Path.of("/usr/sbin/dnsmasq");
     private static final Duration STARTUP = Duration.ofSeconds(5);
 
@@ -47,7 +47,7 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** Starts dnsmasq serving {@code records} with the TTL {@code ttlSeconds}. */
-    static Dnsmasq start(int ttlSeconds, String... records) throws IOException {
+    public static Dnsmasq start(int ttlSeconds, String... records) throws IOException {
         Dnsmasq dnsmasq = new Dnsmasq(ttlSeconds, List.of(records));
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) { // another process may take the free port before dnsmasq
@@ -64,19 +64,19 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:port}, for {@link DnsSrvInstancer.Builder#resolver}. */
-    String address() {
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
     /** Serves {@code records} instead, restarting on the same port. */
-    void reconfigure(String... records) throws IOException {
+    public void reconfigure(String... records) throws IOException {
         this.records = List.of(records);
         stop();
         start();
     }
 
     /** Starts again after {@link #stop}, on the same port. */
-    void start() throws IOException {
+    public void start() throws IOException {
         List<String> lines = new ArrayList<>(List.of(
                 "port=" + port, "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts",
                 "local=/example.internal/", "local-ttl=" + ttlSeconds, "log-queries", "log-facility=-"));
@@ -102,7 +102,7 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** Stops the server: queries now fail (port unreachable) until {@link #start}. */
-    void stop() {
+    public void stop() {
         if (process == null) {
             return;
         }
