@@ -73,6 +73,7 @@ public class MiddlewareChainBenchmark {
 
     private static Logger discardingLogger() {
         LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(org.slf4j.MDC.getMDCAdapter());
         LogfmtEncoder encoder = new LogfmtEncoder();
         encoder.setContext(context);
         encoder.start();

@@ -27,6 +27,7 @@ class LoggingTest {
 
     @BeforeEach
     void capture() {
+        context.setMDCAdapter(org.slf4j.MDC.getMDCAdapter());
         appender.setContext(context);
         appender.start();
         logger.addAppender(appender);
@@ -90,6 +91,19 @@ class LoggingTest {
         String line = onlyLine();
         assertThat(line.lines()).hasSize(1);
         assertThat(line).contains("name=\"a b\\\"c\\r\\nd=xxx").contains("...\"").hasSizeLessThan(600);
+    }
+
+    @Test
+    void printsTheTraceIdsFromTheMdcOnEveryLine() throws Exception {
+        org.slf4j.MDC.put("span_id", "00f067aa0ba902b7");
+        org.slf4j.MDC.put("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736");
+        try {
+            logged((ctx, r) -> "ok").call(RequestContext.background(), new ByName("product1"));
+            // encoded while the request's MDC is in place, as a console appender does
+            assertThat(onlyLine()).contains(" took=").contains(" trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7\n");
+        } finally {
+            org.slf4j.MDC.clear();
+        }
     }
 
     @Test
