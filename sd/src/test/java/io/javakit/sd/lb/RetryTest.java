@@ -12,6 +12,8 @@ import io.javakit.endpoint.RateLimitedException;
 import io.javakit.endpoint.RequestContext;
 import io.javakit.endpoint.RetryExhaustedException;
 import io.javakit.endpoint.UnavailableException;
+import io.javakit.sd.Endpointer;
+import io.javakit.sd.FixedInstancer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,6 +37,45 @@ class RetryTest {
         public Endpoint<String, String> next() {
             picks++;
             return script.removeFirst();
+        }
+    }
+
+    /** Hands out the same endpoint every time and counts the picks. */
+    static final class Always implements Balancer<String, String> {
+        final Endpoint<String, String> endpoint;
+        int picks;
+
+        Always(Endpoint<String, String> endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public Endpoint<String, String> next() {
+            picks++;
+            return endpoint;
+        }
+    }
+
+    /** A clock that moves only when told to or when a retry sleeps; it records the sleeps and when they began. */
+    static final class FakeTimer implements Retry.Timer {
+        long nanos = 7_000_000_000L;
+        final List<Duration> sleeps = new ArrayList<>();
+        final List<Long> sleptAt = new ArrayList<>();
+
+        @Override
+        public long nanoTime() {
+            return nanos;
+        }
+
+        @Override
+        public void sleep(Duration duration) {
+            sleptAt.add(nanos);
+            sleeps.add(duration);
+            nanos += duration.toNanos();
+        }
+
+        void advance(Duration d) {
+            nanos += d.toNanos();
         }
     }
 
@@ -113,5 +154,129 @@ class RetryTest {
     @Test
     void describesItselfWithItsBalancer() {
         assertThat(Retry.retry(3, Duration.ofSeconds(1), new Scripted()).toString()).startsWith("retry(3, PT1S) -> ");
+    }
+
+
+    @Test
+    void backoffWaitsGrowAndStayWithinTheirJitterBounds() {
+        for (int call = 0; call < 50; call++) {
+            FakeTimer timer = new FakeTimer();
+            Endpoint<String, String> retry = Retry.builder(new Always(failing(new UnavailableException("down"))))
+                    .idempotent(true).maxAttempts(5).maxTime(Duration.ofSeconds(10))
+                    .backoff(Duration.ofMillis(10), Duration.ofMillis(40)).budget(RetryBudget.unlimited())
+                    .timer(timer).build();
+
+            assertThatThrownBy(() -> retry.call(RequestContext.background(), "x")).isInstanceOf(RetryExhaustedException.class);
+
+            assertThat(timer.sleeps).hasSize(4);
+            assertThat(timer.sleeps.subList(0, 3)).as("growing until the ceiling reaches max").isSorted();
+            assertThat(timer.sleeps.get(0)).isBetween(Duration.ofMillis(5), Duration.ofMillis(10));
+            assertThat(timer.sleeps.get(1)).isBetween(Duration.ofMillis(10), Duration.ofMillis(20));
+            assertThat(timer.sleeps.get(2)).isBetween(Duration.ofMillis(20), Duration.ofMillis(40));
+            assertThat(timer.sleeps.get(3)).isBetween(Duration.ofMillis(20), Duration.ofMillis(40));
+        }
+    }
+
+    @Test
+    void neverWaitsPastTheTimeBudgetAndGivesUpWithTheRealError() {
+        for (int call = 0; call < 50; call++) {
+            FakeTimer timer = new FakeTimer();
+            long start = timer.nanos;
+            Endpoint<String, String> slowFailure = (ctx, r) -> {
+                timer.advance(Duration.ofMillis(300));
+                throw new UnavailableException("down");
+            };
+            Endpoint<String, String> retry = Retry.builder(new Always(slowFailure))
+                    .idempotent(true).maxAttempts(10).maxTime(Duration.ofSeconds(1)).attemptTimeout(Duration.ofSeconds(1))
+                    .backoff(Duration.ofMillis(200), Duration.ofSeconds(1)).budget(RetryBudget.unlimited())
+                    .timer(timer).build();
+
+            assertThatThrownBy(() -> retry.call(RequestContext.background(), "x"))
+                    .isInstanceOfSatisfying(RetryExhaustedException.class,
+                            e -> assertThat(e.kind()).isEqualTo(EndpointException.Kind.UNAVAILABLE));
+            for (int i = 0; i < timer.sleeps.size(); i++) {
+                assertThat(timer.sleptAt.get(i) + timer.sleeps.get(i).toNanos() - start)
+                        .isLessThan(Duration.ofSeconds(1).toNanos());
+            }
+        }
+    }
+
+    @Test
+    void capsRetriesAtTheBudgetUnderTotalFailure() {
+        FakeTimer timer = new FakeTimer();
+        RetryBudget budget = RetryBudget.of(20, 10, Duration.ofSeconds(10), timer::nanoTime);
+        Always down = new Always(failing(new UnavailableException("down")));
+        Endpoint<String, String> retry = Retry.builder(down).idempotent(true).maxAttempts(3).noBackoff()
+                .budget(budget).timer(timer).build();
+
+        // 1000 requests over 10 s, every attempt failing: three attempts each would be 2000 retries.
+        for (int i = 0; i < 1000; i++) {
+            assertThatThrownBy(() -> retry.call(RequestContext.background(), "x")).isInstanceOf(RetryExhaustedException.class);
+            timer.advance(Duration.ofMillis(10));
+        }
+
+        int retries = down.picks - 1000;
+        assertThat(retries).as("20 %% of 1000 requests plus 10/s over 10 s").isBetween(280, 300);
+    }
+
+    @Test
+    void failsWithTheErrorsSoFarWhenTheBudgetIsEmpty() {
+        Scripted balancer = new Scripted(failing(new UnavailableException("a down")), (ctx, r) -> "never");
+        Endpoint<String, String> retry = Retry.builder(balancer).idempotent(true)
+                .budget(RetryBudget.of(0, 0, Duration.ofSeconds(10))).build();
+
+        assertThatThrownBy(() -> retry.call(RequestContext.background(), "x"))
+                .isInstanceOfSatisfying(RetryExhaustedException.class,
+                        e -> assertThat(e.attempts()).extracting(Throwable::getMessage).containsExactly("a down"));
+        assertThat(balancer.picks).isEqualTo(1);
+    }
+
+    @Test
+    void neverRetriesARequestNotDeclaredIdempotent() {
+        Scripted balancer = new Scripted(failing(new UnavailableException("a down")), (ctx, r) -> "never");
+
+        assertThatThrownBy(() -> Retry.builder(balancer).build().call(RequestContext.background(), "x"))
+                .isInstanceOf(UnavailableException.class).hasMessage("a down");
+        assertThat(balancer.picks).isEqualTo(1);
+    }
+
+    @Test
+    void retriesOnlyTheRequestsTheCallerDeclaresIdempotent() throws Exception {
+        Always down = new Always(failing(new UnavailableException("down")));
+        Endpoint<String, String> retry = Retry.builder(down).idempotentIf(r -> r.startsWith("GET ")).noBackoff().build();
+
+        assertThatThrownBy(() -> retry.call(RequestContext.background(), "POST /orders")).isInstanceOf(UnavailableException.class);
+        assertThat(down.picks).isEqualTo(1);
+
+        assertThatThrownBy(() -> retry.call(RequestContext.background(), "GET /orders/1")).isInstanceOf(RetryExhaustedException.class);
+        assertThat(down.picks).isEqualTo(1 + 3);
+    }
+
+    @Test
+    void retriesOnlyTheErrorsRetryIfAccepts() {
+        Scripted balancer = new Scripted(failing(new RateLimitedException("a limited")),
+                failing(new UnavailableException("b down")), (ctx, r) -> "never");
+        Endpoint<String, String> retry = Retry.builder(balancer).idempotent(true).noBackoff()
+                .retryIf(e -> e instanceof RateLimitedException).build();
+
+        assertThatThrownBy(() -> retry.call(RequestContext.background(), "x"))
+                .isInstanceOf(UnavailableException.class).hasMessage("b down")
+                .satisfies(e -> assertThat(e.getSuppressed()).extracting(Throwable::getMessage).containsExactly("a limited"));
+        assertThat(balancer.picks).isEqualTo(2);
+    }
+
+    @Test
+    void builderRejectsNonsense() {
+        Retry.Builder<String, String> builder = Retry.builder(new Scripted());
+        assertThatThrownBy(() -> builder.maxAttempts(0)).hasMessage("maxAttempts: 0 (expected: >= 1)");
+        assertThatThrownBy(() -> builder.maxTime(Duration.ZERO)).hasMessage("maxTime: PT0S (expected: > 0)");
+        assertThatThrownBy(() -> builder.backoff(Duration.ofMillis(20), Duration.ofMillis(10)))
+                .hasMessage("max: PT0.01S (expected: >= initial, PT0.02S)");
+    }
+
+    @Test
+    void builtRetryDescribesItselfWithItsBalancer() {
+        assertThat(Retry.builder(Balancers.p2c(Endpointer.of(FixedInstancer.of("a:1"), i -> (ctx, r) -> r)))
+                .maxAttempts(2).build()).hasToString("retry(2, PT1S) -> p2c");
     }
 }

@@ -1,0 +1,135 @@
+package io.javakit.sd.lb;
+
+import io.javakit.endpoint.CallLog;
+import io.javakit.endpoint.DeadlineExceededException;
+import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.RequestContext;
+import io.javakit.endpoint.RetryExhaustedException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+/** The endpoint {@link Retry.Builder#build()} returns. A call that succeeds at once allocates one context. */
+final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
+    private final Balancer<Req, Res> balancer;
+    private final int maxAttempts;
+    private final Duration maxTime;
+    private final long maxTimeNanos;
+    private final long attemptTimeoutNanos;
+    /** Zero when there is no backoff. */
+    private final long backoffInitialNanos;
+    private final long backoffMaxNanos;
+    private final RetryBudget budget;
+    private final Predicate<? super Throwable> retryIf;
+    private final Predicate<? super Req> idempotent;
+    private final Retry.Timer timer;
+
+    RetryingEndpoint(Balancer<Req, Res> balancer, int maxAttempts, Duration maxTime, Duration attemptTimeout,
+                     Duration backoffInitial, Duration backoffMax, RetryBudget budget,
+                     Predicate<? super Throwable> retryIf, Predicate<? super Req> idempotent, Retry.Timer timer) {
+        this.balancer = balancer;
+        this.maxAttempts = maxAttempts;
+        this.maxTime = maxTime;
+        this.maxTimeNanos = saturatedNanos(maxTime);
+        this.attemptTimeoutNanos = saturatedNanos(attemptTimeout);
+        this.backoffInitialNanos = backoffInitial == null ? 0 : saturatedNanos(backoffInitial);
+        this.backoffMaxNanos = backoffMax == null ? 0 : saturatedNanos(backoffMax);
+        this.budget = budget;
+        this.retryIf = retryIf;
+        this.idempotent = idempotent;
+        this.timer = timer;
+    }
+
+    @Override
+    public Res call(RequestContext ctx, Req request) throws Exception {
+        budget.deposit();
+        boolean mayRetry = idempotent.test(request);
+        long end = timer.nanoTime() + maxTimeNanos;
+        List<Throwable> errors = null;
+        for (int attempt = 1; ; attempt++) {
+            long left = end - timer.nanoTime();
+            if (left <= 0 || ctx.isExpired()) {
+                // After a failed attempt its error says more than the deadline; only a call that could not even
+                // start fails with a deadline error.
+                if (errors == null) {
+                    errors = add(null, new DeadlineExceededException("retry budget of " + maxTime + " exhausted"));
+                }
+                break;
+            }
+            ctx.log().put(CallLog.ATTEMPTS, attempt);
+            try {
+                return balancer.next().call(ctx.narrowTimeout(Duration.ofNanos(Math.min(attemptTimeoutNanos, left))), request);
+            } catch (NoEndpointsException e) {
+                // Nothing to try on: another pick would fail the same way.
+                errors = add(errors, e);
+                break;
+            } catch (Exception e) {
+                if (!mayRetry || !retryIf.test(e)) {
+                    if (errors != null) {
+                        errors.forEach(e::addSuppressed);
+                    }
+                    throw e;
+                }
+                errors = add(errors, e);
+                if (attempt == maxAttempts || !waitForAnotherAttempt(ctx, attempt, end)) {
+                    break;
+                }
+            }
+        }
+        throw new RetryExhaustedException(errors);
+    }
+
+    /**
+     * Decides whether attempt {@code failed + 1} may go ahead, and waits its backoff first: not when the backoff
+     * would use up the rest of the time (or the time is up), and not when the budget is empty. Either way the
+     * errors so far say why the call failed.
+     */
+    private boolean waitForAnotherAttempt(RequestContext ctx, int failed, long end) throws InterruptedException {
+        long delay = backoff(failed);
+        if (delay >= remaining(ctx, end) || !budget.tryWithdraw()) {
+            return false;
+        }
+        if (delay > 0) {
+            timer.sleep(Duration.ofNanos(delay));
+        }
+        return true;
+    }
+
+    /** The backoff before retry {@code n}: uniform in [ceiling / 2, ceiling], ceiling = initial * 2^(n-1) <= max. */
+    private long backoff(int n) {
+        if (backoffInitialNanos == 0) {
+            return 0;
+        }
+        long ceiling = n - 1 >= Long.numberOfLeadingZeros(backoffInitialNanos) - 1
+                ? backoffMaxNanos : Math.min(backoffMaxNanos, backoffInitialNanos << (n - 1));
+        return ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+    }
+
+    private long remaining(RequestContext ctx, long end) {
+        long left = end - timer.nanoTime();
+        Optional<Duration> callers = ctx.remaining();
+        return callers.isPresent() ? Math.min(left, saturatedNanos(callers.get())) : left;
+    }
+
+    private List<Throwable> add(List<Throwable> errors, Throwable error) {
+        List<Throwable> list = errors != null ? errors : new ArrayList<>(maxAttempts);
+        list.add(error);
+        return list;
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "retry(" + maxAttempts + ", " + maxTime + ") -> " + balancer;
+    }
+}
