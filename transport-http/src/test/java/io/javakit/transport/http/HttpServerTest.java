@@ -74,6 +74,33 @@ class HttpServerTest {
     }
 
     @Test
+    void beforeHooksShapeTheContextAndAfterHooksTheResponseEvenForErrors() throws Exception {
+        io.javakit.endpoint.Attribute<String> tenant = io.javakit.endpoint.Attribute.of("tenant", String.class);
+        Endpoint<ByName, Item> echoTenant = (ctx, req) -> {
+            if (req.name().equals("nope")) {
+                throw new NotFoundException("item not found.");
+            }
+            return new Item(1, ctx.get(tenant).orElse("none"));
+        };
+        HttpServer hooked = HttpServer.builder(Router.builder()
+                .get("/items/{name}", HttpServerTransport.builder(
+                                (ctx, req) -> new ByName(req.pathVariable("name")), echoTenant, Json.<Item>encoder())
+                        .before((ctx, req) -> ctx.with(tenant, ctx.headers().first("x-tenant").orElse("anonymous")))
+                        .after((ctx, res) -> res.withHeader("x-served-for", ctx.get(tenant).orElse("?")))
+                        .build())
+                .build()).host("127.0.0.1").start();
+        try {
+            String ok = RawHttp.exchange(hooked.port(), "GET /items/a HTTP/1.1\r\nHost: x\r\nX-Tenant: acme\r\nConnection: close\r\n\r\n");
+            String missing = RawHttp.exchange(hooked.port(), "GET /items/nope HTTP/1.1\r\nHost: x\r\nX-Tenant: acme\r\nConnection: close\r\n\r\n");
+
+            assertThat(ok).startsWith("HTTP/1.1 200").containsIgnoringCase("x-served-for: acme").endsWith("{\"id\":1,\"name\":\"acme\"}");
+            assertThat(missing).startsWith("HTTP/1.1 404").containsIgnoringCase("x-served-for: acme");
+        } finally {
+            hooked.close();
+        }
+    }
+
+    @Test
     void anOversizedBodyIsA413() throws Exception {
         HttpServer small = HttpServer.builder(Router.builder()
                 .post("/echo", (ctx, req) -> HttpResponse.json(200, req.body())).build())
