@@ -10,6 +10,7 @@ import io.javakit.transport.http.Router;
 import io.javakit.sd.Instance;
 import io.javakit.sd.Registrar;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Optional;
@@ -19,15 +20,21 @@ public final class Backends {
     private Backends() {}
 
     public static Endpoint<HttpRequest, HttpResponse> users(UserService users, String server, boolean quiet) {
-        return Router.builder()
+        return withHealth(Router.builder())
                 .get("/{name}", Serve.byName("UserByName", (ctx, req) -> users.userByName(ctx, req.name()), server, quiet))
                 .build();
     }
 
     public static Endpoint<HttpRequest, HttpResponse> products(ProductService products, String server, boolean quiet) {
-        return Router.builder()
+        return withHealth(Router.builder())
                 .get("/{name}", Serve.byName("ProductByName", (ctx, req) -> products.productByName(ctx, req.name()), server, quiet))
                 .build();
+    }
+
+    /** {@code /health/live} and {@code /health/ready}: an instance that answers them is listening and serving. */
+    private static Router.Builder withHealth(Router.Builder router) {
+        Endpoint<HttpRequest, HttpResponse> up = (ctx, req) -> HttpResponse.json(200, "{\"status\":\"up\"}".getBytes(StandardCharsets.UTF_8));
+        return router.get("/health/live", up).get("/health/ready", up);
     }
 
     /** How long a deregistered instance keeps serving, so that every gateway has seen it go before it stops accepting. */

@@ -7,7 +7,16 @@ import io.javakit.example.products.Product;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.User;
 import io.javakit.example.users.UserService;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.javakit.metrics.Metrics;
 import io.javakit.resilience.CircuitBreakers;
+import io.javakit.transport.http.ErrorEncoder;
+import io.javakit.transport.http.HttpRequest;
+import io.javakit.transport.http.HttpResponse;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.LoggerFactory;
 import io.javakit.resilience.RateLimiters;
 import io.javakit.sd.Endpointer;
 import io.javakit.sd.Instance;
@@ -48,18 +57,27 @@ public final class Gateway implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, Endpointer<ByName, ?>> endpointers;
+    private final PrometheusMeterRegistry metrics;
+    private final AutoCloseable jvmMetrics;
 
-    private Gateway(HttpServer server, Map<String, Endpointer<ByName, ?>> endpointers) {
+    private Gateway(HttpServer server, Map<String, Endpointer<ByName, ?>> endpointers, PrometheusMeterRegistry metrics,
+                    AutoCloseable jvmMetrics) {
         this.server = server;
         this.endpointers = endpointers;
+        this.metrics = metrics;
+        this.jvmMetrics = jvmMetrics;
     }
 
     public static Gateway start(Settings settings, String host, int port) {
         HttpClient client = HttpClient.ofDefaults();
-        Endpointer<ByName, User> userInstances = instances(client, settings.users(), User.class, settings);
-        Endpointer<ByName, Product> productInstances = instances(client, settings.products(), Product.class, settings);
-        Endpoint<ByName, User> users = Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(userInstances));
-        Endpoint<ByName, Product> products = Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(productInstances));
+        PrometheusMeterRegistry metrics = Metrics.prometheus();
+        Metrics.bindCircuitBreakers(metrics, settings.breakers());
+        Endpointer<ByName, User> userInstances = instances(client, settings.users(), "users", User.class, settings, metrics);
+        Endpointer<ByName, Product> productInstances = instances(client, settings.products(), "products", Product.class, settings, metrics);
+        Endpoint<ByName, User> users = Middleware.chain(Metrics.<ByName, User>middleware(metrics, "users", "UserByName"),
+                Metrics.<ByName, User>retries(metrics, "users")).wrap(Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(userInstances)));
+        Endpoint<ByName, Product> products = Middleware.chain(Metrics.<ByName, Product>middleware(metrics, "products", "ProductByName"),
+                Metrics.<ByName, Product>retries(metrics, "products")).wrap(Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(productInstances)));
         UserService remoteUsers = (ctx, name) -> users.call(ctx, new ByName(name));
         ProductService remoteProducts = (ctx, name) -> products.call(ctx, new ByName(name));
 
@@ -68,25 +86,44 @@ public final class Gateway implements AutoCloseable {
                 .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self, settings.quiet()))
                 .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self, settings.quiet()))
                 .build()).host(host).port(port).start();
-        return new Gateway(server, Map.of("users", userInstances, "products", productInstances));
+        return new Gateway(server, Map.of("users", userInstances, "products", productInstances), metrics, Metrics.bindJvm(metrics));
     }
 
-    /** One client endpoint per instance: GET http://instance/{name}, behind its rate limiter and breaker. */
-    private static <T> Endpointer<ByName, T> instances(HttpClient client, Instancer instancer, Class<T> type, Settings settings) {
+    /** One client endpoint per instance: GET http://instance/{name}, counted, behind its rate limiter and breaker. */
+    private static <T> Endpointer<ByName, T> instances(HttpClient client, Instancer instancer, String service, Class<T> type,
+                                                       Settings settings, MeterRegistry metrics) {
         return Endpointer.of(instancer, instance -> Middleware.chain(
-                        Gateway.<T>limiter(instance, settings),
+                        Metrics.<ByName, T>balancerPicks(metrics, service, instance.address()),
+                        Gateway.<T>limiter(instance, settings, metrics),
                         CircuitBreakers.<ByName, T>middleware(settings.breakers().circuitBreaker(instance.address())))
                 .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),
                         (ctx, req) -> OutgoingRequest.path(req.name()), Json.decoder(type))));
     }
 
-    private static <T> Middleware<ByName, T> limiter(Instance instance, Settings settings) {
+    private static <T> Middleware<ByName, T> limiter(Instance instance, Settings settings, MeterRegistry metrics) {
         if (settings.rateLimit() == 0) {
             return Middleware.identity();
         }
-        return settings.maxWait().isZero()
-                ? RateLimiters.erroring(RateLimiters.perSecond(instance.address(), settings.rateLimit()))
-                : RateLimiters.delaying(RateLimiters.paced(instance.address(), settings.rateLimit(), settings.maxWait()));
+        RateLimiter limiter = settings.maxWait().isZero() ? RateLimiters.perSecond(instance.address(), settings.rateLimit())
+                : RateLimiters.paced(instance.address(), settings.rateLimit(), settings.maxWait());
+        Metrics.bindRateLimiter(metrics, limiter);
+        return settings.maxWait().isZero() ? RateLimiters.erroring(limiter) : RateLimiters.delaying(limiter);
+    }
+
+    /**
+     * The operator's side: {@code GET /metrics} (Prometheus text), {@code GET /health/live} (the process serves) and
+     * {@code GET /health/ready} (every service has at least one instance), for a separate admin port.
+     */
+    public Endpoint<HttpRequest, HttpResponse> admin() {
+        return Router.builder()
+                .get(Metrics.PATH, Metrics.handler(metrics))
+                .get("/health/live", (ctx, req) -> HttpResponse.json(200, "{\"status\":\"live\"}".getBytes(StandardCharsets.UTF_8)))
+                .get("/health/ready", (ctx, req) -> {
+                    List<String> empty = endpointers.keySet().stream().sorted().filter(s -> instances(s).isEmpty()).toList();
+                    return empty.isEmpty() ? HttpResponse.json(200, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
+                            : ErrorEncoder.body(503, "not_ready", "no instances of " + String.join(", ", empty));
+                })
+                .build();
     }
 
     public int port() {
@@ -102,5 +139,11 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         server.close();
         endpointers.values().forEach(Endpointer::close);
+        try {
+            jvmMetrics.close();
+        } catch (Exception e) {
+            LoggerFactory.getLogger(Gateway.class).atWarn().addKeyValue("err", e.toString()).log("unbinding JVM metrics failed");
+        }
+        metrics.close();
     }
 }

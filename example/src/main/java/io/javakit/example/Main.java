@@ -8,6 +8,7 @@ import io.javakit.sd.Instance;
 import io.javakit.sd.Instancer;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
+import io.javakit.transport.http.HttpServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,6 +112,14 @@ public final class Main implements Runnable {
         int rateLimit;
         @Option(names = "--rate-limit-wait", defaultValue = "0", description = "Over the limit, wait up to this many ms for a slot; 0 = answer 429 at once (default).")
         long rateLimitWaitMillis;
+        @Option(names = "--admin-port", defaultValue = "9000", description = "Admin port: /metrics, /health/live, /health/ready; 0 = none (default: ${DEFAULT-VALUE}).")
+        int adminPort;
+
+        /** The gateway, and its admin server unless disabled. */
+        List<AutoCloseable> withAdmin(Gateway gateway) {
+            return adminPort == 0 ? List.of(gateway)
+                    : List.of(gateway, HttpServer.builder(gateway.admin()).host(host).port(adminPort).start());
+        }
 
         Gateway.Settings settings(Instancer users, Instancer products) {
             Gateway.Settings d = Gateway.Settings.defaults(users, products);
@@ -137,7 +146,9 @@ public final class Main implements Runnable {
                     ? settings(registry.get().instancer("users"), registry.get().instancer("products"))
                     : settings(FixedInstancer.of(users.toArray(String[]::new)), FixedInstancer.of(products.toArray(String[]::new))),
                     host, port);
-            return runUntilStopped(registry.isPresent() ? List.of(gateway, registry.get()) : List.of(gateway));
+            List<AutoCloseable> running = new ArrayList<>(registry.stream().toList());
+            running.addAll(withAdmin(gateway));
+            return runUntilStopped(running);
         }
     }
 
@@ -163,9 +174,9 @@ public final class Main implements Runnable {
                 running.add(Backends.serve(Backends.products(ProductService.inMemory(), self.address(), quiet), host, p,
                         registry.map(r -> r.registrar("products", self))));
             }
-            running.add(Gateway.start(registry.isPresent()
+            running.addAll(withAdmin(Gateway.start(registry.isPresent()
                     ? settings(registry.get().instancer("users"), registry.get().instancer("products"))
-                    : settings(local(userPorts), local(productPorts)), host, port));
+                    : settings(local(userPorts), local(productPorts)), host, port)));
             System.out.printf("javakit demo is up. Try:%n  curl http://localhost:%d/users/user1%n"
                     + "  curl http://localhost:%d/products/product1%n  curl http://localhost:%d/products/nope   (404)%n", port, port, port);
             return runUntilStopped(running);

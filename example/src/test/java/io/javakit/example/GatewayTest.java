@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Test;
 
 class GatewayTest {
 
+    static Gateway.Settings quietSettings(Gateway.Settings s) {
+        return quiet(s);
+    }
+
     private static Gateway.Settings quiet(Gateway.Settings s) {
         return new Gateway.Settings(s.users(), s.products(), s.rateLimit(), s.maxWait(), s.breakers(), true);
     }
@@ -140,6 +144,29 @@ class GatewayTest {
 
             assertThat(waited).as("waited for the next slot").isGreaterThanOrEqualTo(Duration.ofMillis(50)).isLessThan(Duration.ofMillis(1000));
             assertThat(system.users.stream().mapToInt(b -> b.paths.size()).sum()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void theAdminEndpointExposesPrometheusMetricsAndReadiness() throws Exception {
+        try (SeedSystem system = new SeedSystem(GatewayTest::quiet)) {
+            system.get("/users/user1");
+            system.get("/users/nope");
+            var admin = system.gateway.admin();
+
+            String metrics = admin.call(io.javakit.endpoint.RequestContext.background(),
+                    io.javakit.transport.http.HttpRequest.of("GET", "/metrics")).bodyText();
+            assertThat(metrics).contains("javakit_requests_total{").contains("outcome=\"success\"").contains("outcome=\"not_found\"")
+                    .contains("javakit_breaker_state").contains("javakit_balancer_picks_total").contains("jvm_memory_used_bytes");
+            assertThat(admin.call(io.javakit.endpoint.RequestContext.background(),
+                    io.javakit.transport.http.HttpRequest.of("GET", "/health/ready")).status()).isEqualTo(200);
+        }
+        try (SeedSystem empty = new SeedSystem(s -> new Gateway.Settings(new FixedInstancer(List.of()), s.products(),
+                s.rateLimit(), s.maxWait(), s.breakers(), true))) {
+            var ready = empty.gateway.admin().call(io.javakit.endpoint.RequestContext.background(),
+                    io.javakit.transport.http.HttpRequest.of("GET", "/health/ready"));
+            assertThat(ready.status()).isEqualTo(503);
+            assertThat(ready.bodyText()).contains("no instances of users");
         }
     }
 
