@@ -9,6 +9,7 @@ import io.javakit.transport.http.HttpServer;
 import io.javakit.transport.http.Router;
 import io.javakit.sd.Instance;
 import io.javakit.sd.Registrar;
+import io.javakit.tracing.Tracing;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
@@ -40,8 +41,9 @@ public final class Backends {
     /** How long a deregistered instance keeps serving, so that every gateway has seen it go before it stops accepting. */
     public static final Duration DEREGISTRATION_GRACE = Duration.ofSeconds(1);
 
+    /** Serves {@code handler}, continuing the callers' traces ({@code traceparent}). */
     public static HttpServer start(Endpoint<HttpRequest, HttpResponse> handler, String host, int port) {
-        return HttpServer.builder(handler).host(host).port(port).start();
+        return HttpServer.builder(Tracing.extract().wrap(handler)).host(host).port(port).start();
     }
 
     /**

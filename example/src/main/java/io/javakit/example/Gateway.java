@@ -9,6 +9,7 @@ import io.javakit.example.users.User;
 import io.javakit.example.users.UserService;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.javakit.metrics.Metrics;
+import io.javakit.tracing.Tracing;
 import io.javakit.resilience.CircuitBreakers;
 import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
@@ -82,22 +83,26 @@ public final class Gateway implements AutoCloseable {
         ProductService remoteProducts = (ctx, name) -> products.call(ctx, new ByName(name));
 
         String self = "localhost:" + port;
-        HttpServer server = HttpServer.builder(Router.builder()
+        HttpServer server = HttpServer.builder(Tracing.extract().wrap(Router.builder()
                 .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self, settings.quiet()))
                 .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self, settings.quiet()))
-                .build()).host(host).port(port).start();
+                .build())).host(host).port(port).start();
         return new Gateway(server, Map.of("users", userInstances, "products", productInstances), metrics, Metrics.bindJvm(metrics));
     }
 
-    /** One client endpoint per instance: GET http://instance/{name}, counted, behind its rate limiter and breaker. */
+    /**
+     * One client endpoint per instance: GET http://instance/{name}, counted, behind its rate limiter and breaker,
+     * each attempt a client span whose context travels in the request's {@code traceparent}.
+     */
     private static <T> Endpointer<ByName, T> instances(HttpClient client, Instancer instancer, String service, Class<T> type,
                                                        Settings settings, MeterRegistry metrics) {
         return Endpointer.of(instancer, instance -> Middleware.chain(
                         Metrics.<ByName, T>balancerPicks(metrics, service, instance.address()),
                         Gateway.<T>limiter(instance, settings, metrics),
-                        CircuitBreakers.<ByName, T>middleware(settings.breakers().circuitBreaker(instance.address())))
+                        CircuitBreakers.<ByName, T>middleware(settings.breakers().circuitBreaker(instance.address())),
+                        Tracing.<ByName, T>client(Serve.tracer(), "GET /{name}"))
                 .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),
-                        (ctx, req) -> OutgoingRequest.path(req.name()), Json.decoder(type))));
+                        Tracing.inject((ctx, req) -> OutgoingRequest.path(req.name())), Json.decoder(type))));
     }
 
     private static <T> Middleware<ByName, T> limiter(Instance instance, Settings settings, MeterRegistry metrics) {

@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import io.javakit.logging.LogSetup;
+import io.javakit.tracing.Tracing;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,8 +50,24 @@ public final class Main implements Runnable {
                 + "dns-srv://domain; without it, fixed addresses.")
         String registry;
 
+        @Option(names = "--tracing", defaultValue = "none", description = "Span export: otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, "
+                + "default localhost:4318), logging, or none (spans only give log lines their trace ids) (default: ${DEFAULT-VALUE}).")
+        String tracing;
+        @Option(names = "--log-format", defaultValue = "logfmt", description = "logfmt or json (one JSON object per line) (default: ${DEFAULT-VALUE}).")
+        String logFormat;
+        @Option(names = "--log-level", defaultValue = "info", description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
+        String logLevel;
+
         Optional<Registry> registry() {
             return Optional.ofNullable(registry).map(Registry::connect);
+        }
+
+        /** Logging and tracing for this process, before anything logs or opens a span. */
+        void observe(String serviceName) {
+            LogSetup.configure(logFormat, logLevel);
+            OpenTelemetrySdk otel = Tracing.sdk(serviceName, tracing);
+            GlobalOpenTelemetry.set(otel);
+            Runtime.getRuntime().addShutdownHook(new Thread(otel::close)); // flushes spans not yet exported
         }
     }
 
@@ -64,6 +84,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException, java.net.UnknownHostException {
+            observe(service());
             Instance self = Instance.parse(advertise != null ? advertise : Backends.advertised(host, port));
             Optional<Registry> registry = registry();
             return runUntilStopped(List.of(Backends.serve(handler(self.address()), host, port,
@@ -138,6 +159,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
+            observe("gateway");
             Optional<Registry> registry = registry();
             if (registry.isEmpty() && (users == null || products == null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "either --registry or both --users and --products are required");
@@ -161,6 +183,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
+            observe("javakit-demo");
             Optional<Registry> registry = registry();
             List<AutoCloseable> running = new ArrayList<>();
             registry.ifPresent(running::add);

@@ -107,6 +107,24 @@ class LoggingTest {
     }
 
     @Test
+    void writesTheSameFieldsAsOneJsonObjectPerLine() throws Exception {
+        JsonLinesEncoder json = new JsonLinesEncoder();
+        json.setContext(context);
+        json.start();
+        assertThatThrownBy(() -> logged((ctx, r) -> { throw new NotFoundException("product \"x\" not found."); })
+                .call(RequestContext.background(), new ByName("a\nb"))).isInstanceOf(NotFoundException.class);
+
+        String line = new String(json.encode(appender.list.getFirst()), StandardCharsets.UTF_8);
+        assertThat(line.lines()).hasSize(1);
+        var fields = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        assertThat(fields.get("level").asText()).isEqualTo("info");
+        assertThat(fields.get("server").asText()).isEqualTo("localhost:8084");
+        assertThat(fields.get("name").asText()).isEqualTo("a\nb");
+        assertThat(fields.get("err").asText()).isEqualTo("product \"x\" not found.");
+        assertThat(fields.has("took")).isTrue();
+    }
+
+    @Test
     void formatsDurationsInMillisecondsWithMicrosecondDigits() {
         assertThat(Logging.millis(0)).isEqualTo("0.000ms");
         assertThat(Logging.millis(7_000)).isEqualTo("0.007ms");
