@@ -15,6 +15,7 @@ import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,12 @@ public final class Gateway implements AutoCloseable {
      * @param breakers where each instance's breaker comes from, named {@code host:port}
      */
     public record Settings(Instancer users, Instancer products, int rateLimit, Duration maxWait,
-                           CircuitBreakerRegistry breakers, boolean quiet) {
+                           CircuitBreakerRegistry breakers, boolean quiet, boolean metrics) {
+        /** With metrics, as a gateway should run; switching them off exists to measure what they cost. */
+        public Settings(Instancer users, Instancer products, int rateLimit, Duration maxWait, CircuitBreakerRegistry breakers, boolean quiet) {
+            this(users, products, rateLimit, maxWait, breakers, quiet, true);
+        }
+
         public static Settings defaults(Instancer users, Instancer products) {
             return new Settings(users, products, RateLimiters.DEFAULT_REQUESTS_PER_SECOND, Duration.ZERO,
                     CircuitBreakerRegistry.of(CircuitBreakers.seedDefaults()), false);
@@ -72,6 +78,9 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(Settings settings, String host, int port) {
         HttpClient client = HttpClient.ofDefaults();
         PrometheusMeterRegistry metrics = Metrics.prometheus();
+        if (!settings.metrics()) {
+            metrics.config().meterFilter(MeterFilter.denyUnless(id -> false));
+        }
         Metrics.bindCircuitBreakers(metrics, settings.breakers());
         Endpointer<ByName, User> userInstances = instances(client, settings.users(), "users", User.class, settings, metrics);
         Endpointer<ByName, Product> productInstances = instances(client, settings.products(), "products", Product.class, settings, metrics);

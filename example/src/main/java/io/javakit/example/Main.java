@@ -51,7 +51,7 @@ public final class Main implements Runnable {
         String registry;
 
         @Option(names = "--tracing", defaultValue = "none", description = "Span export: otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, "
-                + "default localhost:4318), logging, or none (spans only give log lines their trace ids) (default: ${DEFAULT-VALUE}).")
+                + "default localhost:4318), logging, none (spans only give log lines their trace ids) or off (default: ${DEFAULT-VALUE}).")
         String tracing;
         @Option(names = "--log-format", defaultValue = "logfmt", description = "logfmt or json (one JSON object per line) (default: ${DEFAULT-VALUE}).")
         String logFormat;
@@ -65,6 +65,9 @@ public final class Main implements Runnable {
         /** Logging and tracing for this process, before anything logs or opens a span. */
         void observe(String serviceName) {
             LogSetup.configure(logFormat, logLevel);
+            if (tracing.equals("off")) {
+                return;
+            }
             OpenTelemetrySdk otel = Tracing.sdk(serviceName, tracing);
             GlobalOpenTelemetry.set(otel);
             Runtime.getRuntime().addShutdownHook(new Thread(otel::close)); // flushes spans not yet exported
@@ -133,6 +136,9 @@ public final class Main implements Runnable {
         int rateLimit;
         @Option(names = "--rate-limit-wait", defaultValue = "0", description = "Over the limit, wait up to this many ms for a slot; 0 = answer 429 at once (default).")
         long rateLimitWaitMillis;
+        @Option(names = "--metrics", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Record metrics (default: on; --no-metrics exists to measure what they cost).")
+        boolean metrics;
         @Option(names = "--admin-port", defaultValue = "9000", description = "Admin port: /metrics, /health/live, /health/ready; 0 = none (default: ${DEFAULT-VALUE}).")
         int adminPort;
 
@@ -144,7 +150,7 @@ public final class Main implements Runnable {
 
         Gateway.Settings settings(Instancer users, Instancer products) {
             Gateway.Settings d = Gateway.Settings.defaults(users, products);
-            return new Gateway.Settings(users, products, rateLimit, Duration.ofMillis(rateLimitWaitMillis), d.breakers(), quiet);
+            return new Gateway.Settings(users, products, rateLimit, Duration.ofMillis(rateLimitWaitMillis), d.breakers(), quiet, metrics);
         }
     }
 

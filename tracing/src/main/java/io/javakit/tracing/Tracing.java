@@ -26,7 +26,10 @@ import io.opentelemetry.exporter.logging.LoggingSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
@@ -226,7 +229,7 @@ public final class Tracing {
      * <ul>
      *   <li>{@code otlp}: OTLP/HTTP to {@code otlpEndpoint + "/v1/traces"}, in batches;
      *   <li>{@code logging}: each span as a {@code java.util.logging} line when it ends, for development;
-     *   <li>{@code none}: nowhere; spans are still created, so trace context still passes through.
+     *   <li>{@code none}: nowhere; spans are still recorded, so log lines get trace ids and context passes on.
      * </ul>
      * Close the SDK when the process stops: that flushes the spans not yet exported.
      *
@@ -234,6 +237,25 @@ public final class Tracing {
      *     {@code OTEL_EXPORTER_OTLP_ENDPOINT}, or {@link #DEFAULT_OTLP_ENDPOINT} when that is unset
      * @throws IllegalArgumentException if {@code exporter} is none of these
      */
+    /** Makes the SDK record spans (ids, timing, attributes) that nothing exports: trace ids for the logs. */
+    private static final SpanProcessor RECORD_ONLY = new SpanProcessor() {
+        @Override
+        public void onStart(io.opentelemetry.context.Context parent, ReadWriteSpan span) {}
+
+        @Override
+        public boolean isStartRequired() {
+            return false;
+        }
+
+        @Override
+        public void onEnd(ReadableSpan span) {}
+
+        @Override
+        public boolean isEndRequired() {
+            return true;
+        }
+    };
+
     public static OpenTelemetrySdk sdk(String serviceName, String exporter, String otlpEndpoint) {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(exporter, "exporter");
@@ -247,7 +269,7 @@ public final class Tracing {
                     .setEndpoint(tracesEndpoint(otlpEndpoint, System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT")))
                     .build()).build());
             case "logging" -> traces.addSpanProcessor(SimpleSpanProcessor.create(LoggingSpanExporter.create()));
-            case "none" -> { }
+            case "none" -> traces.addSpanProcessor(RECORD_ONLY);
             default -> throw new IllegalArgumentException(
                     "exporter: '" + exporter + "' (expected: otlp, logging or none)");
         }
