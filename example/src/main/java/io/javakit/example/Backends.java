@@ -52,7 +52,11 @@ public final class Backends {
      * accepting and drains the requests in flight: a graceful exit no caller notices.
      */
     public static AutoCloseable serve(Endpoint<HttpRequest, HttpResponse> handler, String host, int port, Optional<Registrar> registrar) {
-        HttpServer server = start(handler, host, port);
+        return announce(start(handler, host, port), registrar);
+    }
+
+    /** Registers a started server (see {@link #serve}); closing the result deregisters, waits, and closes it. */
+    public static AutoCloseable announce(HttpServer server, Optional<Registrar> registrar) {
         registrar.ifPresent(Registrar::register);
         return () -> {
             if (registrar.isPresent()) {

@@ -66,13 +66,17 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, Endpointer<ByName, ?>> endpointers;
     private final PrometheusMeterRegistry metrics;
     private final AutoCloseable jvmMetrics;
+    private final CircuitBreakerRegistry breakers;
+    private final RecentErrors errors;
 
     private Gateway(HttpServer server, Map<String, Endpointer<ByName, ?>> endpointers, PrometheusMeterRegistry metrics,
-                    AutoCloseable jvmMetrics) {
+                    AutoCloseable jvmMetrics, CircuitBreakerRegistry breakers, RecentErrors errors) {
         this.server = server;
         this.endpointers = endpointers;
         this.metrics = metrics;
         this.jvmMetrics = jvmMetrics;
+        this.breakers = breakers;
+        this.errors = errors;
     }
 
     public static Gateway start(Settings settings, String host, int port) {
@@ -82,8 +86,9 @@ public final class Gateway implements AutoCloseable {
             metrics.config().meterFilter(MeterFilter.denyUnless(id -> false));
         }
         Metrics.bindCircuitBreakers(metrics, settings.breakers());
-        Endpointer<ByName, User> userInstances = instances(client, settings.users(), "users", User.class, settings, metrics);
-        Endpointer<ByName, Product> productInstances = instances(client, settings.products(), "products", Product.class, settings, metrics);
+        RecentErrors errors = new RecentErrors();
+        Endpointer<ByName, User> userInstances = instances(client, settings.users(), "users", User.class, settings, metrics, errors);
+        Endpointer<ByName, Product> productInstances = instances(client, settings.products(), "products", Product.class, settings, metrics, errors);
         Endpoint<ByName, User> users = Middleware.chain(Metrics.<ByName, User>middleware(metrics, "users", "UserByName"),
                 Metrics.<ByName, User>retries(metrics, "users")).wrap(Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(userInstances)));
         Endpoint<ByName, Product> products = Middleware.chain(Metrics.<ByName, Product>middleware(metrics, "products", "ProductByName"),
@@ -96,7 +101,8 @@ public final class Gateway implements AutoCloseable {
                 .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self, settings.quiet()))
                 .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self, settings.quiet()))
                 .build())).host(host).port(port).start();
-        return new Gateway(server, Map.of("users", userInstances, "products", productInstances), metrics, Metrics.bindJvm(metrics));
+        return new Gateway(server, Map.of("users", userInstances, "products", productInstances), metrics, Metrics.bindJvm(metrics),
+                settings.breakers(), errors);
     }
 
     /**
@@ -104,11 +110,12 @@ public final class Gateway implements AutoCloseable {
      * each attempt a client span whose context travels in the request's {@code traceparent}.
      */
     private static <T> Endpointer<ByName, T> instances(HttpClient client, Instancer instancer, String service, Class<T> type,
-                                                       Settings settings, MeterRegistry metrics) {
+                                                       Settings settings, MeterRegistry metrics, RecentErrors errors) {
         return Endpointer.of(instancer, instance -> Middleware.chain(
                         Metrics.<ByName, T>balancerPicks(metrics, service, instance.address()),
                         Gateway.<T>limiter(instance, settings, metrics),
                         CircuitBreakers.<ByName, T>middleware(settings.breakers().circuitBreaker(instance.address())),
+                        errors.<ByName, T>recorder(service),
                         Tracing.<ByName, T>client(Serve.tracer(), "GET /{name}"))
                 .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),
                         Tracing.inject((ctx, req) -> OutgoingRequest.path(req.name())), Json.decoder(type))));
@@ -142,6 +149,11 @@ public final class Gateway implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** What the console shows: instances, breakers, metrics and recent errors, read live. */
+    public GatewayConsole console() {
+        return new GatewayConsole(this::instances, breakers, metrics, errors);
     }
 
     /** The instances the gateway currently balances over for {@code service} ({@code users} or {@code products}). */

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import io.javakit.console.Console;
+import io.javakit.console.ConsoleModel;
 import io.javakit.logging.LogSetup;
 import io.javakit.tracing.Tracing;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -142,10 +144,17 @@ public final class Main implements Runnable {
         @Option(names = "--admin-port", defaultValue = "9000", description = "Admin port: /metrics, /health/live, /health/ready; 0 = none (default: ${DEFAULT-VALUE}).")
         int adminPort;
 
-        /** The gateway, and its admin server unless disabled. */
-        List<AutoCloseable> withAdmin(Gateway gateway) {
-            return adminPort == 0 ? List.of(gateway)
-                    : List.of(gateway, HttpServer.builder(gateway.admin()).host(host).port(adminPort).start());
+        /** The gateway, and its admin server (metrics, health, console) unless disabled. */
+        List<AutoCloseable> withAdmin(Gateway gateway, Optional<ConsoleModel.FaultControl> faults) {
+            if (adminPort == 0) {
+                return List.of(gateway);
+            }
+            Endpoint<HttpRequest, HttpResponse> operations = gateway.admin();
+            Endpoint<HttpRequest, HttpResponse> console = Console.handler(faults.map(gateway.console()::withFaults).orElse(gateway.console()));
+            Endpoint<HttpRequest, HttpResponse> admin = (ctx, req) -> req.path().equals("/metrics") || req.path().startsWith("/health/")
+                    ? operations.call(ctx, req) : console.call(ctx, req);
+            System.out.printf("console: http://localhost:%d/console/   metrics: http://localhost:%d/metrics%n", adminPort, adminPort);
+            return List.of(gateway, HttpServer.builder(admin).host(host).port(adminPort).start());
         }
 
         Gateway.Settings settings(Instancer users, Instancer products) {
@@ -175,7 +184,7 @@ public final class Main implements Runnable {
                     : settings(FixedInstancer.of(users.toArray(String[]::new)), FixedInstancer.of(products.toArray(String[]::new))),
                     host, port);
             List<AutoCloseable> running = new ArrayList<>(registry.stream().toList());
-            running.addAll(withAdmin(gateway));
+            running.addAll(withAdmin(gateway, Optional.empty()));
             return runUntilStopped(running);
         }
     }
@@ -193,19 +202,21 @@ public final class Main implements Runnable {
             Optional<Registry> registry = registry();
             List<AutoCloseable> running = new ArrayList<>();
             registry.ifPresent(running::add);
+            DemoFaults faults = new DemoFaults();
+            running.add(faults);
             for (int p : userPorts) {
                 Instance self = new Instance("localhost", p);
-                running.add(Backends.serve(Backends.users(UserService.inMemory(), self.address(), quiet), host, p,
+                running.add(Backends.announce(faults.start(self.address(), Backends.users(UserService.inMemory(), self.address(), quiet), host, p),
                         registry.map(r -> r.registrar("users", self))));
             }
             for (int p : productPorts) {
                 Instance self = new Instance("localhost", p);
-                running.add(Backends.serve(Backends.products(ProductService.inMemory(), self.address(), quiet), host, p,
+                running.add(Backends.announce(faults.start(self.address(), Backends.products(ProductService.inMemory(), self.address(), quiet), host, p),
                         registry.map(r -> r.registrar("products", self))));
             }
             running.addAll(withAdmin(Gateway.start(registry.isPresent()
                     ? settings(registry.get().instancer("users"), registry.get().instancer("products"))
-                    : settings(local(userPorts), local(productPorts)), host, port)));
+                    : settings(local(userPorts), local(productPorts)), host, port), Optional.of(faults)));
             System.out.printf("javakit demo is up. Try:%n  curl http://localhost:%d/users/user1%n"
                     + "  curl http://localhost:%d/products/product1%n  curl http://localhost:%d/products/nope   (404)%n", port, port, port);
             return runUntilStopped(running);

@@ -1,0 +1,157 @@
+// Drives the live console in real headless Chromium (Debian's, not a downloaded one) through playwright-core.
+// Run by ConsoleBrowserTest against a FakeModel; by hand: node console.test.mjs <console url> <screenshot.png>.
+// Prints one line per step checked; exits 0 when every check passed, 1 on the first failure, 2 on bad usage.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [url, screenshot] = process.argv.slice(2);
+if (!url || !screenshot) {
+  console.error('usage: node console.test.mjs <console url> <screenshot path>');
+  process.exit(2);
+}
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const STEP_TIMEOUT_MILLIS = 10_000;
+
+const step = (message) => console.log(`ok - ${message}`);
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// Polls fn until it returns a truthy value; the page updates once a second, so a state takes up to ~2 s to show.
+async function waitFor(description, fn) {
+  const deadline = Date.now() + STEP_TIMEOUT_MILLIS;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last && last.ok !== false) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${STEP_TIMEOUT_MILLIS} ms waiting for ${description}; last seen: ${JSON.stringify(last?.seen ?? last)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// What the page shows for every instance, read from its visible text (not from data attributes).
+function readInstances(page) {
+  return page.locator('li.instance').evaluateAll((items) => Object.fromEntries(items.map((li) => {
+    const text = (selector) => li.querySelector(selector)?.textContent.trim();
+    const [rps, p99] = [...li.querySelectorAll('.stats dd')].map((dd) => dd.textContent.trim());
+    return [text('h4'), {
+      health: text('.badge.health .value'),
+      breaker: text('.badge.breaker .value'),
+      rps: Number(rps),
+      p99,
+      fault: text('.fault'),
+    }];
+  })));
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'javakit-console-chromium-'));
+let context;
+const pageErrors = [];
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  // a script error or a content-security-policy violation shows up here and fails the run
+  page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console error: ${m.text()} (${m.location().url})`); });
+
+  await page.goto(url);
+  check(await page.getByRole('heading', { level: 1, name: 'javakit live console' }).isVisible(), 'no h1 "javakit live console"');
+  await waitFor('the status to say the page is live', async () => /^Live/.test(await page.getByRole('status').first().textContent()));
+  step(`loaded ${url} in Chromium ${context.browser()?.version() ?? ''} and the page is live`);
+
+  // the topology, found through the accessibility tree: a named region per service, a list item per instance
+  await waitFor('six instances', async () => (await page.locator('li.instance').count()) === 6);
+  for (const service of ['users', 'products']) {
+    const region = page.getByRole('region', { name: new RegExp(`^${service} 3 instances$`) });
+    const count = await region.getByRole('listitem').count();
+    check(count === 3, `service ${service} shows ${count} instances (expected: 3)`);
+  }
+  step('sees six instances: 3 users, 3 products');
+
+  // every control has an accessible name and visible text; the fault buttons name their instance
+  const buttons = await page.getByRole('button').evaluateAll((els) => els.map((b) => ({
+    text: b.textContent.trim(), label: b.getAttribute('aria-label') ?? '',
+  })));
+  check(buttons.length === 30, `${buttons.length} buttons (expected: 5 per instance, 30)`);
+  for (const b of buttons) {
+    check(b.text && b.label.startsWith(`${b.text} instance localhost:`), `button "${b.text}" is labelled "${b.label}"`);
+  }
+  check(await page.getByRole('group', { name: 'Faults for localhost:8081' }).getByRole('button').count() === 5,
+    'no group "Faults for localhost:8081" with 5 buttons');
+  step('every button has visible text and an accessible name such as "Stop instance localhost:8081"');
+
+  const before = await waitFor('traffic on every instance', async () => {
+    const seen = await readInstances(page);
+    return { ok: Object.values(seen).every((i) => i.rps > 0 && i.breaker === 'closed' && i.health === 'up'), seen };
+  });
+  step(`before: ${Object.entries(before.seen).map(([a, i]) => `${a} ${i.rps} req/s ${i.breaker}`).join(', ')}`);
+  await page.evaluate(() => { window.notReloaded = true; });
+
+  await page.getByRole('button', { name: 'Stop instance localhost:8081' }).click();
+  const after = await waitFor('localhost:8081 to go down with its breaker open and its traffic on the others', async () => {
+    const seen = await readInstances(page);
+    const stopped = seen['localhost:8081'];
+    return {
+      ok: stopped.breaker === 'open' && stopped.health === 'down' && stopped.rps === 0
+        && seen['localhost:8080'].rps > before.seen['localhost:8080'].rps
+        && seen['localhost:8082'].rps > before.seen['localhost:8082'].rps
+        && seen['localhost:8083'].rps === before.seen['localhost:8083'].rps,
+      seen,
+    };
+  });
+  const s = after.seen;
+  step(`after Stop: localhost:8081 health ${s['localhost:8081'].health}, breaker ${s['localhost:8081'].breaker}, `
+    + `${s['localhost:8081'].rps} req/s; localhost:8080 ${before.seen['localhost:8080'].rps} -> ${s['localhost:8080'].rps} req/s, `
+    + `localhost:8082 ${before.seen['localhost:8082'].rps} -> ${s['localhost:8082'].rps} req/s; products unchanged`);
+
+  check(s['localhost:8081'].fault === 'Fault: stop', `fault shows "${s['localhost:8081'].fault}" (expected: "Fault: stop")`);
+  check(await page.getByRole('button', { name: 'Stop instance localhost:8081' }).getAttribute('aria-pressed') === 'true',
+    'the Stop button of localhost:8081 is not pressed');
+  check(await page.getByRole('button', { name: 'Stop instance localhost:8080' }).getAttribute('aria-pressed') === 'false',
+    'the Stop button of localhost:8080 is pressed');
+  const errorRow = page.getByRole('row').filter({ hasText: 'localhost:8081' });
+  await waitFor('a recent error from localhost:8081', async () => (await errorRow.count()) > 0);
+  check(/unavailable/.test(await errorRow.first().textContent()), 'the error row does not say "unavailable"');
+  await waitFor('the breaker change to be announced', async () =>
+    /users localhost:8081: breaker open, health down/.test(await page.locator('[aria-live="polite"]').textContent()));
+  step('the active fault shows as text and a pressed button, the error is listed, the change is announced');
+
+  await page.screenshot({ path: screenshot, fullPage: true, animations: 'disabled' });
+  step(`screenshot: ${screenshot}`);
+
+  // restore from the keyboard; updates every second must not take the focus away from the button
+  const restore = page.getByRole('button', { name: 'Restore instance localhost:8081' });
+  await restore.focus();
+  await page.keyboard.press('Enter');
+  const restored = await waitFor('localhost:8081 back up, its breaker closed and its share back', async () => {
+    const seen = await readInstances(page);
+    const i = seen['localhost:8081'];
+    return { ok: i.breaker === 'closed' && i.health === 'up' && i.rps === before.seen['localhost:8081'].rps && i.fault === 'Fault: none', seen };
+  });
+  check(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')) === 'Restore instance localhost:8081',
+    'the focus left the Restore button while the page updated');
+  check(await page.evaluate(() => window.notReloaded === true), 'the page reloaded');
+  step(`after Restore (keyboard): localhost:8081 ${restored.seen['localhost:8081'].rps} req/s, breaker closed; focus kept, no reload`);
+
+  check(pageErrors.length === 0, `the page logged errors: ${pageErrors.join('; ')}`);
+  step('no script errors, no content-security-policy violations');
+  console.log('PASS console.test.mjs');
+} catch (e) {
+  console.error(`FAIL: ${e.message}`);
+  if (pageErrors.length) console.error(pageErrors.join('\n'));
+  process.exitCode = 1;
+} finally {
+  await context?.close().catch(() => {});
+  rmSync(userDataDir, { recursive: true, force: true });
+}
