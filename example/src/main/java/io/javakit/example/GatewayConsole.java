@@ -16,10 +16,11 @@ import java.util.function.Function;
 
 /**
  * The console's view of a running gateway: its instances, their breakers, and rates and p99 computed over the time
- * since the previous snapshot (the page asks once a second), so a stopped instance shows at once.
+ * over the last second or two (the page asks once a second), so a stopped instance shows at once.
  */
 public final class GatewayConsole implements ConsoleModel {
     private static final List<String> SERVICES = List.of("users", "products");
+    private static final long WINDOW_NANOS = 1_000_000_000L;
 
     private final Function<String, List<Instance>> instances;
     private final CircuitBreakerRegistry breakers;
@@ -71,7 +72,11 @@ public final class GatewayConsole implements ConsoleModel {
         CountAtBucket[] buckets = latency == null ? new CountAtBucket[0] : latency.takeSnapshot().histogramCounts();
         Timer failed = metrics.find("resilience4j.circuitbreaker.calls").tags("name", address, "kind", "failed").timer();
 
-        Sample before = previous.put(address, new Sample(now, calls, buckets));
+        // rates over at least a second, however often (and by how many pages) the console is asked
+        Sample before = previous.get(address);
+        if (before == null || now - before.nanos() >= WINDOW_NANOS) {
+            previous.put(address, new Sample(now, calls, buckets));
+        }
         double seconds = before == null ? 0 : (now - before.nanos()) / 1e9;
         double rate = seconds <= 0 ? 0 : (calls - before.calls()) / seconds;
         double p99 = before == null ? 0 : p99Millis(before.latency(), buckets);
