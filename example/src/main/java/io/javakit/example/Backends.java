@@ -3,6 +3,7 @@ package io.javakit.example;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
+import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
@@ -21,21 +22,31 @@ public final class Backends {
     private Backends() {}
 
     public static Endpoint<HttpRequest, HttpResponse> users(UserService users, String server, boolean quiet) {
-        return withHealth(Router.builder())
+        return users(users, server, quiet, Readiness.whenListening());
+    }
+
+    public static Endpoint<HttpRequest, HttpResponse> users(UserService users, String server, boolean quiet, Readiness readiness) {
+        return withHealth(Router.builder(), readiness)
                 .get("/{name}", Serve.byName("UserByName", (ctx, req) -> users.userByName(ctx, req.name()), server, quiet))
                 .build();
     }
 
     public static Endpoint<HttpRequest, HttpResponse> products(ProductService products, String server, boolean quiet) {
-        return withHealth(Router.builder())
+        return products(products, server, quiet, Readiness.whenListening());
+    }
+
+    public static Endpoint<HttpRequest, HttpResponse> products(ProductService products, String server, boolean quiet, Readiness readiness) {
+        return withHealth(Router.builder(), readiness)
                 .get("/{name}", Serve.byName("ProductByName", (ctx, req) -> products.productByName(ctx, req.name()), server, quiet))
                 .build();
     }
 
-    /** {@code /health/live} and {@code /health/ready}: an instance that answers them is listening and serving. */
-    private static Router.Builder withHealth(Router.Builder router) {
-        Endpoint<HttpRequest, HttpResponse> up = (ctx, req) -> HttpResponse.json(200, "{\"status\":\"up\"}".getBytes(StandardCharsets.UTF_8));
-        return router.get("/health/live", up).get("/health/ready", up);
+    /** {@code /health/live}: listening; {@code /health/ready}: registered and not yet deregistering. */
+    private static Router.Builder withHealth(Router.Builder router, Readiness readiness) {
+        return router.get("/health/live", (ctx, req) -> HttpResponse.json(200, "{\"status\":\"live\"}".getBytes(StandardCharsets.UTF_8)))
+                .get("/health/ready", (ctx, req) -> readiness.isReady()
+                        ? HttpResponse.json(200, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
+                        : ErrorEncoder.body(503, "not_ready", "not registered, or deregistering"));
     }
 
     /** How long a deregistered instance keeps serving, so that every gateway has seen it go before it stops accepting. */
@@ -52,13 +63,18 @@ public final class Backends {
      * accepting and drains the requests in flight: a graceful exit no caller notices.
      */
     public static AutoCloseable serve(Endpoint<HttpRequest, HttpResponse> handler, String host, int port, Optional<Registrar> registrar) {
-        return announce(start(handler, host, port), registrar);
+        return announce(start(handler, host, port), registrar, Readiness.whenListening());
     }
 
-    /** Registers a started server (see {@link #serve}); closing the result deregisters, waits, and closes it. */
-    public static AutoCloseable announce(HttpServer server, Optional<Registrar> registrar) {
+    /**
+     * Registers a started server (see {@link #serve}) and then reports it ready; closing the result reports it not
+     * ready, deregisters, waits, and closes it.
+     */
+    public static AutoCloseable announce(HttpServer server, Optional<Registrar> registrar, Readiness readiness) {
         registrar.ifPresent(Registrar::register);
+        readiness.set(true);
         return () -> {
+            readiness.set(false);
             if (registrar.isPresent()) {
                 registrar.get().deregister();
                 Thread.sleep(DEREGISTRATION_GRACE);

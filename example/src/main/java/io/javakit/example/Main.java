@@ -85,15 +85,16 @@ public final class Main implements Runnable {
 
         abstract String service();
 
-        abstract Endpoint<HttpRequest, HttpResponse> handler(String server);
+        abstract Endpoint<HttpRequest, HttpResponse> handler(String server, Readiness readiness);
 
         @Override
         public Integer call() throws InterruptedException, java.net.UnknownHostException {
             observe(service());
             Instance self = Instance.parse(advertise != null ? advertise : Backends.advertised(host, port));
             Optional<Registry> registry = registry();
-            return runUntilStopped(List.of(Backends.serve(handler(self.address()), host, port,
-                    registry.map(r -> r.registrar(service(), self)))));
+            Readiness readiness = Readiness.pending();
+            return runUntilStopped(List.of(Backends.announce(Backends.start(handler(self.address(), readiness), host, port),
+                    registry.map(r -> r.registrar(service(), self)), readiness)));
         }
     }
 
@@ -109,8 +110,8 @@ public final class Main implements Runnable {
         }
 
         @Override
-        Endpoint<HttpRequest, HttpResponse> handler(String server) {
-            return Backends.users(UserService.inMemory(), server, quiet);
+        Endpoint<HttpRequest, HttpResponse> handler(String server, Readiness readiness) {
+            return Backends.users(UserService.inMemory(), server, quiet, readiness);
         }
     }
 
@@ -126,8 +127,8 @@ public final class Main implements Runnable {
         }
 
         @Override
-        Endpoint<HttpRequest, HttpResponse> handler(String server) {
-            return Backends.products(ProductService.inMemory(), server, quiet);
+        Endpoint<HttpRequest, HttpResponse> handler(String server, Readiness readiness) {
+            return Backends.products(ProductService.inMemory(), server, quiet, readiness);
         }
     }
 
@@ -206,13 +207,15 @@ public final class Main implements Runnable {
             running.add(faults);
             for (int p : userPorts) {
                 Instance self = new Instance("localhost", p);
-                running.add(Backends.announce(faults.start(self.address(), Backends.users(UserService.inMemory(), self.address(), quiet), host, p),
-                        registry.map(r -> r.registrar("users", self))));
+                Readiness readiness = Readiness.pending();
+                running.add(Backends.announce(faults.start(self.address(), Backends.users(UserService.inMemory(), self.address(), quiet, readiness), host, p),
+                        registry.map(r -> r.registrar("users", self)), readiness));
             }
             for (int p : productPorts) {
                 Instance self = new Instance("localhost", p);
-                running.add(Backends.announce(faults.start(self.address(), Backends.products(ProductService.inMemory(), self.address(), quiet), host, p),
-                        registry.map(r -> r.registrar("products", self))));
+                Readiness readiness = Readiness.pending();
+                running.add(Backends.announce(faults.start(self.address(), Backends.products(ProductService.inMemory(), self.address(), quiet, readiness), host, p),
+                        registry.map(r -> r.registrar("products", self)), readiness));
             }
             running.addAll(withAdmin(Gateway.start(registry.isPresent()
                     ? settings(registry.get().instancer("users"), registry.get().instancer("products"))

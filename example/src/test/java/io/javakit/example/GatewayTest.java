@@ -171,6 +171,23 @@ class GatewayTest {
     }
 
     @Test
+    void anInstanceIsReadyOnlyFromRegistrationUntilItStartsToDeregister() throws Exception {
+        Readiness readiness = Readiness.pending();
+        var handler = Backends.users(io.javakit.example.users.UserService.inMemory(), "users-x", true, readiness);
+        var health = io.javakit.transport.http.HttpRequest.of("GET", "/health/ready");
+        io.javakit.transport.http.HttpServer server = Backends.start(handler, "127.0.0.1", 0);
+        assertThat(handler.call(io.javakit.endpoint.RequestContext.background(), health).status()).isEqualTo(503);
+
+        AutoCloseable announced = Backends.announce(server, java.util.Optional.empty(), readiness);
+        assertThat(handler.call(io.javakit.endpoint.RequestContext.background(), health).status()).isEqualTo(200);
+        assertThat(handler.call(io.javakit.endpoint.RequestContext.background(),
+                io.javakit.transport.http.HttpRequest.of("GET", "/health/live")).status()).isEqualTo(200);
+
+        announced.close();
+        assertThat(handler.call(io.javakit.endpoint.RequestContext.background(), health).status()).isEqualTo(503);
+    }
+
+    @Test
     void aServiceWithNoInstancesIsAClean503() {
         try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(new FixedInstancer(List.of()), s.products(),
                 s.rateLimit(), s.maxWait(), s.breakers(), true))) {
