@@ -1,38 +1,20 @@
 // Drives the live console in real headless Chromium (Debian's, not a downloaded one) through playwright-core.
 // Run by ConsoleBrowserTest against a FakeModel; by hand: node console.test.mjs <console url> <screenshot.png>.
 // Prints one line per step checked; exits 0 when every check passed, 1 on the first failure, 2 on bad usage.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { launch, step, waitFor as waitForWithin } from './browser.mjs';
 
 const [url, screenshot] = process.argv.slice(2);
 if (!url || !screenshot) {
   console.error('usage: node console.test.mjs <console url> <screenshot path>');
   process.exit(2);
 }
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const STEP_TIMEOUT_MILLIS = 10_000;
-
-const step = (message) => console.log(`ok - ${message}`);
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-// Polls fn until it returns a truthy value; the page updates once a second, so a state takes up to ~2 s to show.
-async function waitFor(description, fn) {
-  const deadline = Date.now() + STEP_TIMEOUT_MILLIS;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last && last.ok !== false) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${STEP_TIMEOUT_MILLIS} ms waiting for ${description}; last seen: ${JSON.stringify(last?.seen ?? last)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const waitFor = (description, fn) => waitForWithin(description, fn, STEP_TIMEOUT_MILLIS);
 
 // What the page shows for every instance, read from its visible text (not from data attributes).
 function readInstances(page) {
@@ -49,17 +31,12 @@ function readInstances(page) {
   })));
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'javakit-console-chromium-'));
+let browser;
 let context;
 const pageErrors = [];
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
+  context = browser.context;
   const page = context.pages()[0] ?? await context.newPage();
   // a script error or a content-security-policy violation shows up here and fails the run
   page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
@@ -152,6 +129,5 @@ try {
   if (pageErrors.length) console.error(pageErrors.join('\n'));
   process.exitCode = 1;
 } finally {
-  await context?.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 }

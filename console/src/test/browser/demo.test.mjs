@@ -2,10 +2,7 @@
 // through playwright-core: six instances, Stop on one user instance, its breaker opens and its traffic moves to the
 // other two; a screenshot for the test report. The caller keeps traffic flowing to /users/{name}.
 // Usage: node demo.test.mjs <console url> <screenshot.png> <instance to stop, host:port>. Exit 0 when all checks passed.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { launch, step, waitFor as waitForWithin } from './browser.mjs';
 
 const [url, screenshot, victim] = process.argv.slice(2);
 if (!url || !screenshot || !victim) {
@@ -13,18 +10,7 @@ if (!url || !screenshot || !victim) {
   process.exit(2);
 }
 const STEP_TIMEOUT_MILLIS = 15_000;
-const step = (message) => console.log(`ok - ${message}`);
-
-async function waitFor(description, fn) {
-  const deadline = Date.now() + STEP_TIMEOUT_MILLIS;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last && last.ok !== false) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}; last seen: ${JSON.stringify(last?.seen ?? last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitFor = (description, fn) => waitForWithin(description, fn, STEP_TIMEOUT_MILLIS);
 
 // What the page shows for each instance, read from its visible text, grouped by service region.
 function readInstances(page) {
@@ -35,16 +21,10 @@ function readInstances(page) {
   })));
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'javakit-demo-chromium-'));
-let context;
+let browser;
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
+  const { context } = browser;
   const page = context.pages()[0] ?? await context.newPage();
   await page.goto(url);
   await waitFor('six instances', async () => (await page.locator('li.instance').count()) === 6);
@@ -79,6 +59,5 @@ try {
   console.error(`FAIL: ${e.message}`);
   process.exitCode = 1;
 } finally {
-  await context?.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 }

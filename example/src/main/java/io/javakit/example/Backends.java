@@ -26,9 +26,7 @@ public final class Backends {
     }
 
     public static Endpoint<HttpRequest, HttpResponse> users(UserService users, String server, boolean quiet, Readiness readiness) {
-        return withHealth(Router.builder(), readiness)
-                .get("/{name}", Serve.byName("UserByName", (ctx, req) -> users.userByName(ctx, req.name()), server, quiet))
-                .build();
+        return instance("UserByName", (ctx, req) -> users.userByName(ctx, req.name()), server, quiet, readiness);
     }
 
     public static Endpoint<HttpRequest, HttpResponse> products(ProductService products, String server, boolean quiet) {
@@ -36,17 +34,22 @@ public final class Backends {
     }
 
     public static Endpoint<HttpRequest, HttpResponse> products(ProductService products, String server, boolean quiet, Readiness readiness) {
-        return withHealth(Router.builder(), readiness)
-                .get("/{name}", Serve.byName("ProductByName", (ctx, req) -> products.productByName(ctx, req.name()), server, quiet))
-                .build();
+        return instance("ProductByName", (ctx, req) -> products.productByName(ctx, req.name()), server, quiet, readiness);
     }
 
-    /** {@code /health/live}: listening; {@code /health/ready}: registered and not yet deregistering. */
-    private static Router.Builder withHealth(Router.Builder router, Readiness readiness) {
-        return router.get("/health/live", (ctx, req) -> HttpResponse.json(200, "{\"status\":\"live\"}".getBytes(StandardCharsets.UTF_8)))
+    /**
+     * {@code GET /{name}} answered by {@code lookup}, plus {@code /health/live} (listening) and {@code /health/ready}
+     * (registered and not yet deregistering).
+     */
+    private static <T> Endpoint<HttpRequest, HttpResponse> instance(String method, Endpoint<ByName, T> lookup, String server,
+                                                                   boolean quiet, Readiness readiness) {
+        return Router.builder()
+                .get("/health/live", (ctx, req) -> HttpResponse.json(200, "{\"status\":\"live\"}".getBytes(StandardCharsets.UTF_8)))
                 .get("/health/ready", (ctx, req) -> readiness.isReady()
                         ? HttpResponse.json(200, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
-                        : ErrorEncoder.body(503, "not_ready", "not registered, or deregistering"));
+                        : ErrorEncoder.body(503, "not_ready", "not registered, or deregistering"))
+                .get("/{name}", Serve.byName(method, lookup, server, quiet))
+                .build();
     }
 
     /** How long a deregistered instance keeps serving, so that every gateway has seen it go before it stops accepting. */

@@ -89,10 +89,8 @@ public final class Gateway implements AutoCloseable {
         RecentErrors errors = new RecentErrors();
         Endpointer<ByName, User> userInstances = instances(client, settings.users(), "users", User.class, settings, metrics, errors);
         Endpointer<ByName, Product> productInstances = instances(client, settings.products(), "products", Product.class, settings, metrics, errors);
-        Endpoint<ByName, User> users = Middleware.chain(Metrics.<ByName, User>middleware(metrics, "users", "UserByName"),
-                Metrics.<ByName, User>retries(metrics, "users")).wrap(Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(userInstances)));
-        Endpoint<ByName, Product> products = Middleware.chain(Metrics.<ByName, Product>middleware(metrics, "products", "ProductByName"),
-                Metrics.<ByName, Product>retries(metrics, "products")).wrap(Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(productInstances)));
+        Endpoint<ByName, User> users = balanced(metrics, "users", "UserByName", userInstances);
+        Endpoint<ByName, Product> products = balanced(metrics, "products", "ProductByName", productInstances);
         UserService remoteUsers = (ctx, name) -> users.call(ctx, new ByName(name));
         ProductService remoteProducts = (ctx, name) -> products.call(ctx, new ByName(name));
 
@@ -103,6 +101,12 @@ public final class Gateway implements AutoCloseable {
                 .build())).host(host).port(port).start();
         return new Gateway(server, Map.of("users", userInstances, "products", productInstances), metrics, Metrics.bindJvm(metrics),
                 settings.breakers(), errors);
+    }
+
+    /** The seed's balancing: round robin over the instances with retry(3, 1 s), counted. */
+    private static <T> Endpoint<ByName, T> balanced(MeterRegistry metrics, String service, String method, Endpointer<ByName, T> instances) {
+        return Middleware.chain(Metrics.<ByName, T>middleware(metrics, service, method), Metrics.<ByName, T>retries(metrics, service))
+                .wrap(Retry.retry(Retry.DEFAULT_MAX_ATTEMPTS, Retry.DEFAULT_MAX_TIME, Balancers.roundRobin(instances)));
     }
 
     /**

@@ -21,11 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class GatewayTest {
 
-    static Gateway.Settings quietSettings(Gateway.Settings s) {
-        return quiet(s);
-    }
-
-    private static Gateway.Settings quiet(Gateway.Settings s) {
+    static Gateway.Settings quiet(Gateway.Settings s) {
         return new Gateway.Settings(s.users(), s.products(), s.rateLimit(), s.maxWait(), s.breakers(), true);
     }
 

@@ -33,7 +33,7 @@ class PrometheusScrapeTest {
     @Test
     void prometheusScrapesOurRequestCounterAndBreakerState() throws Exception {
         assertThat(PROMETHEUS).as("Prometheus is needed for this test: apt-get install prometheus").isExecutable();
-        try (SeedSystem system = new SeedSystem(GatewayTest::quietSettings);
+        try (SeedSystem system = new SeedSystem(GatewayTest::quiet);
              HttpServer admin = HttpServer.builder(system.gateway.admin()).host("127.0.0.1").start()) {
             int prometheusPort = SeedSystem.freePort();
             Files.writeString(dir.resolve("prometheus.yml"), """

@@ -2,7 +2,6 @@ package io.javakit.sd;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * What an {@link Instancer} publishes: the complete current set of instances, or an error saying the set could
@@ -23,9 +22,5 @@ public record InstanceEvent(List<Instance> instances, Throwable error) {
 
     public static InstanceEvent failed(Throwable error) {
         return new InstanceEvent(List.of(), Objects.requireNonNull(error, "error"));
-    }
-
-    public Optional<Throwable> failure() {
-        return Optional.ofNullable(error);
     }
 }

@@ -31,8 +31,4 @@ public record OutgoingRequest(List<String> pathSegments, String query, Headers h
     public OutgoingRequest withHeader(String name, String value) {
         return new OutgoingRequest(pathSegments, query, headers.toBuilder().add(name, value).build(), body);
     }
-
-    public OutgoingRequest withBody(byte[] body) {
-        return new OutgoingRequest(pathSegments, query, headers, body);
-    }
 }
