@@ -9,7 +9,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PEERS="${PEERS:-$(cd "$ROOT/.." && pwd)/shared/bench/peers}"
-[[ -f "$PEERS/run.sh" ]] || { echo "peer harness not found at $PEERS (set PEERS=)" >&2; exit 1; }
+[[ -f "$PEERS/run.sh" ]] || PEERS=/work/shared/bench/peers   # where the workplace keeps it
+[[ -f "$PEERS/run.sh" ]] || { echo "peer harness not found beside the repository or at $PEERS (set PEERS=)" >&2; exit 1; }
 export BENCH_OUT="${BENCH_OUT:-/tmp/javakit-hop/out}" DURATION="${DURATION:-10s}"
 ROUNDS="${1:-${ROUNDS:-3}}"
 mkdir -p "$BENCH_OUT"
