@@ -76,7 +76,7 @@ final class Registry implements AutoCloseable {
                 ConsulClient.Builder builder = ConsulClient.builder(where);
                 String token = System.getenv("CONSUL_HTTP_TOKEN");
                 ConsulClient consul = (token == null || token.isBlank() ? builder : builder.token(token)).build();
-                yield new Registry(s -> ConsulInstancer.create(consul, s), (s, self) -> new ConsulRegistrar(consul, s, self), consul);
+                yield new Registry(s -> ConsulInstancer.builder(consul, s).panicRouting(true).build(), (s, self) -> new ConsulRegistrar(consul, s, self), consul);
             }
             case "dns-srv" -> dnsSrv(where);
             default -> throw new IllegalArgumentException("registry: '" + url + "' " + EXPECTED);

@@ -52,6 +52,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>With {@link Builder#panicRouting(boolean) panic routing}, when not one registered instance passes its checks the
+ * instancer publishes every registered one instead of none, as Envoy does below its panic threshold: a registry
+ * outage longer than the TTL turns every check critical at once, and routing to instances that may be alive beats
+ * refusing every request.
+ *
  * The instancer does not own the client: close it after the instancer.
  */
 public final class ConsulInstancer implements Instancer {
@@ -67,6 +72,7 @@ public final class ConsulInstancer implements Instancer {
     private final String service;
     private final List<String> tags;
     private final Duration wait;
+    private final boolean panicRouting;
     private final InstanceCache cache = new InstanceCache();
     private final Thread loop;
     private volatile boolean closed;
@@ -79,12 +85,14 @@ public final class ConsulInstancer implements Instancer {
     private String anomaly;
     private Set<String> reportedProblems = Set.of();
     private boolean warnedAboutAcl;
+    private boolean panicking;
 
     private ConsulInstancer(Builder builder) {
         this.client = builder.client;
         this.service = builder.service;
         this.tags = builder.tags;
         this.wait = builder.wait;
+        this.panicRouting = builder.panicRouting;
         this.backoff = new Backoff(builder.backoffInitial, builder.backoffMax);
         // The first query happens before create() returns, so a caller that subscribes at once sees Consul's
         // answer rather than an empty set that is only a placeholder.
@@ -148,7 +156,7 @@ public final class ConsulInstancer implements Instancer {
         long startedNanos = System.nanoTime();
         ConsulClient.HealthResponse response;
         try {
-            response = client.health(service, tags.isEmpty() ? null : tags.getFirst(), true, asked, wait);
+            response = client.health(service, tags.isEmpty() ? null : tags.getFirst(), !panicRouting, asked, wait);
         } catch (ConsulException e) {
             if (closed) {
                 return Duration.ZERO;
@@ -220,11 +228,9 @@ public final class ConsulInstancer implements Instancer {
 
     private void publish(ConsulClient.HealthResponse response) {
         Set<String> problems = new LinkedHashSet<>(response.unreadable());
+        List<ConsulClient.HealthEntry> entries = routable(response.entries());
         Map<Instance, List<String>> idsByInstance = new LinkedHashMap<>();
-        for (ConsulClient.HealthEntry entry : response.entries()) {
-            if (!hasEveryTag(entry.tags())) {
-                continue;
-            }
+        for (ConsulClient.HealthEntry entry : entries) {
             try {
                 idsByInstance.computeIfAbsent(entry.instance(), i -> new ArrayList<>()).add(entry.serviceId());
             } catch (IllegalArgumentException e) {
@@ -252,6 +258,24 @@ public final class ConsulInstancer implements Instancer {
         cache.update(InstanceEvent.of(new ArrayList<>(idsByInstance.keySet())));
     }
 
+    /** The tagged entries that pass their checks; with panic routing, every tagged entry when none does. */
+    private List<ConsulClient.HealthEntry> routable(List<ConsulClient.HealthEntry> entries) {
+        List<ConsulClient.HealthEntry> tagged = entries.stream().filter(e -> hasEveryTag(e.tags())).toList();
+        List<ConsulClient.HealthEntry> passing = tagged.stream().filter(ConsulClient.HealthEntry::passing).toList();
+        boolean panic = passing.isEmpty() && !tagged.isEmpty();
+        if (panic != panicking) {
+            panicking = panic;
+            if (panic) {
+                LOG.atWarn().addKeyValue("service", service).addKeyValue("registered", tagged.size())
+                        .log("no instance passes its Consul checks; routing to every registered one (panic routing)");
+            } else {
+                LOG.atInfo().addKeyValue("service", service).addKeyValue("passing", passing.size())
+                        .log("instances pass their Consul checks again; routing to those only");
+            }
+        }
+        return panic ? tagged : passing;
+    }
+
     /** Case-insensitively, as Consul matches {@code tag=}. */
     private boolean hasEveryTag(List<String> have) {
         return tags.stream().allMatch(wanted -> have.stream().anyMatch(wanted::equalsIgnoreCase));
@@ -265,6 +289,7 @@ public final class ConsulInstancer implements Instancer {
         private Duration wait = DEFAULT_WAIT;
         private Duration backoffInitial = Backoff.DEFAULT_INITIAL;
         private Duration backoffMax = Backoff.DEFAULT_MAX;
+        private boolean panicRouting;
 
         private Builder(ConsulClient client, String service) {
             this.client = Objects.requireNonNull(client, "client");
@@ -299,6 +324,15 @@ public final class ConsulInstancer implements Instancer {
             new Backoff(initial, max); // validates
             this.backoffInitial = initial;
             this.backoffMax = max;
+            return this;
+        }
+
+        /**
+         * Publish every registered instance when none passes its checks, instead of none; off by default, so the
+         * set is exactly Consul's {@code passing} view.
+         */
+        public Builder panicRouting(boolean panicRouting) {
+            this.panicRouting = panicRouting;
             return this;
         }
 

@@ -137,6 +137,28 @@ class ConsulInstancerStandInTest {
     }
 
     @Test
+    void withPanicRoutingEveryRegisteredInstanceIsKeptWhileNonePassesAndOnlyPassingOnesAfter() throws Exception {
+        ConsulClient dying = ConsulClient.create(consul.address());
+        ConsulRegistrar first = new ConsulRegistrar(dying, "users", Instance.parse("10.0.0.1:8080"), Duration.ofMillis(900));
+        first.register();
+        follow(watching(client, "users").panicRouting(true));
+        assertThat(events.instances()).isEqualTo(instances("10.0.0.1:8080"));
+
+        dying.close(); // its TTL lapses: the only instance turns critical
+        await().atMost(Duration.ofSeconds(3)).until(() -> !warnings("users").isEmpty());
+        assertThat(warnings("users")).singleElement().asString().contains("panic routing");
+        assertThat(events.instances()).isEqualTo(instances("10.0.0.1:8080"));
+
+        ConsulRegistrar second = new ConsulRegistrar(client, "users", Instance.parse("10.0.0.2:8080"), Duration.ofSeconds(30));
+        second.register();
+        await().atMost(WITHIN_A_SECOND).until(() -> events.instances().equals(instances("10.0.0.2:8080")));
+        assertThat(infos("users")).anySatisfy(line -> assertThat(line).contains("routing to those only"));
+        assertThat(warnings("users")).hasSize(1);
+        second.deregister();
+        first.deregister();
+    }
+
+    @Test
     void anOutagePublishesAFailureLogsOnceAndResyncsChangesMadeMeanwhile() throws Exception {
         register("users", "10.0.0.1:8080");
         follow(watching(client, "users"));
