@@ -1,8 +1,10 @@
 package io.javakit.example;
 
 import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.Middleware;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
+import io.javakit.transport.http.Deadlines;
 import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
@@ -55,9 +57,13 @@ public final class Backends {
     /** How long a deregistered instance keeps serving, so that every gateway has seen it go before it stops accepting. */
     public static final Duration DEREGISTRATION_GRACE = Duration.ofSeconds(1);
 
-    /** Serves {@code handler}, continuing the callers' traces ({@code traceparent}). */
+    /**
+     * Serves {@code handler}, continuing the callers' traces ({@code traceparent}) and keeping to their deadlines
+     * ({@link Deadlines#HEADER}): work for a caller that has given up stops.
+     */
     public static HttpServer start(Endpoint<HttpRequest, HttpResponse> handler, String host, int port) {
-        return HttpServer.builder(Tracing.extract().wrap(handler)).host(host).port(port).start();
+        return HttpServer.builder(Middleware.chain(Tracing.extract(), Deadlines.fromCaller()).wrap(handler))
+                .host(host).port(port).start();
     }
 
     /**

@@ -1,7 +1,12 @@
 package io.javakit.example;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.javakit.endpoint.DeadlineExceededException;
 import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.EndpointException;
+import io.javakit.endpoint.RateLimitedException;
+import io.javakit.endpoint.RetryExhaustedException;
+import io.javakit.endpoint.UnavailableException;
 import io.javakit.endpoint.Middleware;
 import io.javakit.example.products.Product;
 import io.javakit.example.products.ProductService;
@@ -11,6 +16,7 @@ import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.javakit.metrics.Metrics;
 import io.javakit.tracing.Tracing;
 import io.javakit.resilience.CircuitBreakers;
+import io.javakit.transport.http.Deadlines;
 import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
@@ -23,7 +29,9 @@ import io.javakit.resilience.RateLimiters;
 import io.javakit.sd.Endpointer;
 import io.javakit.sd.Instance;
 import io.javakit.sd.Instancer;
+import io.javakit.sd.lb.Balancer;
 import io.javakit.sd.lb.Balancers;
+import io.javakit.sd.lb.NoEndpointsException;
 import io.javakit.sd.lb.Retry;
 import io.javakit.transport.http.HttpClient;
 import io.javakit.transport.http.HttpClientTransport;
@@ -34,12 +42,15 @@ import io.javakit.transport.http.Router;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The API gateway: implements UserService and ProductService by calling their instances, and serves them as
  * {@code GET /users/{name}} and {@code GET /products/{name}}. Per instance, as in the seed: a circuit breaker
- * inside a rate limiter; per service: round robin over the instances with {@code retry(3, 1 s)}.
+ * inside a rate limiter; per service: a balancer (P2C by default) with retries within a deadline; see
+ * {@link Resilience}.
  */
 public final class Gateway implements AutoCloseable {
     /**
@@ -48,17 +59,88 @@ public final class Gateway implements AutoCloseable {
      * @param rateLimit requests per second per instance, 0 for none
      * @param maxWait 0 for an erroring limiter (429 at once), otherwise how long a delaying limiter may wait
      * @param breakers where each instance's breaker comes from, named {@code host:port}
+     * @param resilience deadlines, balancing, retries, ejection and bounds
      */
     public record Settings(Instancer users, Instancer products, int rateLimit, Duration maxWait,
-                           CircuitBreakerRegistry breakers, boolean quiet, boolean metrics) {
-        /** With metrics, as a gateway should run; switching them off exists to measure what they cost. */
+                           CircuitBreakerRegistry breakers, boolean quiet, boolean metrics, Resilience resilience) {
+        /** With metrics and the default {@link Resilience}, as a gateway should run. */
         public Settings(Instancer users, Instancer products, int rateLimit, Duration maxWait, CircuitBreakerRegistry breakers, boolean quiet) {
-            this(users, products, rateLimit, maxWait, breakers, quiet, true);
+            this(users, products, rateLimit, maxWait, breakers, quiet, true, Resilience.defaults());
         }
 
         public static Settings defaults(Instancer users, Instancer products) {
             return new Settings(users, products, RateLimiters.DEFAULT_REQUESTS_PER_SECOND, Duration.ZERO,
                     CircuitBreakerRegistry.of(CircuitBreakers.seedDefaults()), false);
+        }
+
+        public Settings withResilience(Resilience resilience) {
+            return new Settings(users, products, rateLimit, maxWait, breakers, quiet, metrics, resilience);
+        }
+
+        public Settings withMetrics(boolean metrics) {
+            return new Settings(users, products, rateLimit, maxWait, breakers, quiet, metrics, resilience);
+        }
+    }
+
+    /** How a service's instances are picked. */
+    public enum Balancing {
+        /** Power of two choices over outstanding requests × peak EWMA latency (Finagle's); the default. */
+        P2C,
+        /** The seed's: each instance in turn. */
+        ROUND_ROBIN,
+        /** Each instance in turn, as often as its {@linkplain Resilience#weights() weight} says. */
+        WEIGHTED_ROUND_ROBIN
+    }
+
+    /**
+     * How the gateway holds up when instances fail, hang, slow down or get too much traffic (docs/resilience.md).
+     *
+     * @param deadline what each request may take in all, retries included; callers may ask for less with
+     *     {@link Deadlines#HEADER}, and the rest travels to the instances in the same header
+     * @param balancing per service ({@code users}, {@code products}); {@link Balancing#P2C} for those not named
+     * @param weights per instance for {@link Balancing#WEIGHTED_ROUND_ROBIN}; 1 for those not named
+     * @param maxAttempts attempts per request, the first included, each on another pick; retried only within the
+     *     deadline and a retry budget of a fifth of the traffic
+     */
+    public record Resilience(Duration deadline, Map<String, Balancing> balancing, Map<Instance, Integer> weights, int maxAttempts) {
+        public Resilience {
+            Objects.requireNonNull(deadline, "deadline");
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("deadline: " + deadline + " (expected: > 0)");
+            }
+            balancing = Map.copyOf(balancing);
+            weights = Map.copyOf(weights);
+            weights.forEach((instance, weight) -> {
+                if (weight < 0) {
+                    throw new IllegalArgumentException("weight of " + instance + ": " + weight + " (expected: >= 0)");
+                }
+            });
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts: " + maxAttempts + " (expected: >= 1)");
+            }
+        }
+
+        /** 1 s deadline (the seed's retry budget), P2C everywhere, 3 attempts. */
+        public static Resilience defaults() {
+            return new Resilience(Retry.DEFAULT_MAX_TIME, Map.of(), Map.of(), Retry.DEFAULT_MAX_ATTEMPTS);
+        }
+
+        public Resilience withDeadline(Duration deadline) {
+            return new Resilience(deadline, balancing, weights, maxAttempts);
+        }
+
+        public Resilience withBalancing(String service, Balancing how) {
+            Map<String, Balancing> next = new HashMap<>(balancing);
+            next.put(service, how);
+            return new Resilience(deadline, next, weights, maxAttempts);
+        }
+
+        public Resilience withWeights(Map<Instance, Integer> weights) {
+            return new Resilience(deadline, balancing, weights, maxAttempts);
+        }
+
+        Balancing balancingOf(String service) {
+            return balancing.getOrDefault(service, Balancing.P2C);
         }
     }
 
@@ -68,6 +150,7 @@ public final class Gateway implements AutoCloseable {
     private final AutoCloseable jvmMetrics;
     private final CircuitBreakerRegistry breakers;
     private final RecentErrors errors;
+    private volatile boolean draining;
 
     private Gateway(HttpServer server, Map<String, Endpointer<ByName, ?>> endpointers, PrometheusMeterRegistry metrics,
                     AutoCloseable jvmMetrics, CircuitBreakerRegistry breakers, RecentErrors errors) {
@@ -89,24 +172,54 @@ public final class Gateway implements AutoCloseable {
         RecentErrors errors = new RecentErrors();
         Endpointer<ByName, User> userInstances = instances(client, settings.users(), "users", User.class, settings, metrics, errors);
         Endpointer<ByName, Product> productInstances = instances(client, settings.products(), "products", Product.class, settings, metrics, errors);
-        Endpoint<ByName, User> users = balanced(metrics, "users", "UserByName", userInstances);
-        Endpoint<ByName, Product> products = balanced(metrics, "products", "ProductByName", productInstances);
+        Resilience resilience = settings.resilience();
+        Endpoint<ByName, User> users = balanced(metrics, "users", "UserByName", userInstances, resilience);
+        Endpoint<ByName, Product> products = balanced(metrics, "products", "ProductByName", productInstances, resilience);
         UserService remoteUsers = (ctx, name) -> users.call(ctx, new ByName(name));
         ProductService remoteProducts = (ctx, name) -> products.call(ctx, new ByName(name));
 
         String self = "localhost:" + port;
-        HttpServer server = HttpServer.builder(Tracing.extract().wrap(Router.builder()
-                .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self, settings.quiet()))
-                .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self, settings.quiet()))
+        HttpServer server = HttpServer.builder(Middleware.chain(Tracing.extract(), Deadlines.server(resilience.deadline())).wrap(Router.builder()
+                .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self,
+                        settings.quiet(), upstreamErrors("users", resilience.deadline())))
+                .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self,
+                        settings.quiet(), upstreamErrors("products", resilience.deadline())))
                 .build())).host(host).port(port).start();
         return new Gateway(server, Map.of("users", userInstances, "products", productInstances), metrics, Metrics.bindJvm(metrics),
                 settings.breakers(), errors);
     }
 
-    /** The seed's balancing: round robin over the instances with retry(3, 1 s), counted. */
-    private static <T> Endpoint<ByName, T> balanced(MeterRegistry metrics, String service, String method, Endpointer<ByName, T> instances) {
+    /**
+     * The instances of one service as one endpoint: counted, retried on another pick (lookups are idempotent) with
+     * backoff and a retry budget, all within the request's deadline.
+     */
+    private static <T> Endpoint<ByName, T> balanced(MeterRegistry metrics, String service, String method,
+                                                    Endpointer<ByName, T> instances, Resilience resilience) {
+        Balancer<ByName, T> balancer = switch (resilience.balancingOf(service)) {
+            case P2C -> Balancers.p2c(instances);
+            case ROUND_ROBIN -> Balancers.roundRobin(instances);
+            case WEIGHTED_ROUND_ROBIN -> Balancers.weightedRoundRobin(instances, i -> resilience.weights().getOrDefault(i, 1));
+        };
         return Middleware.chain(Metrics.<ByName, T>middleware(metrics, service, method), Metrics.<ByName, T>retries(metrics, service))
-                .wrap(Retry.retry(Retry.DEFAULT_MAX_ATTEMPTS, Retry.DEFAULT_MAX_TIME, Balancers.roundRobin(instances)));
+                .wrap(Retry.builder(balancer).idempotent(true)
+                        .maxAttempts(resilience.maxAttempts()).maxTime(resilience.deadline()).build());
+    }
+
+    private static Throwable finalAttempt(Throwable error) {
+        return error instanceof RetryExhaustedException retried ? retried.attempts().getLast() : error;
+    }
+
+    /** Upstream failures as the gateway's caller should see them: what happened, not which instance said what. */
+    private static ErrorEncoder upstreamErrors(String service, Duration deadline) {
+        ErrorEncoder plain = ErrorEncoder.json();
+        return (ctx, error) -> plain.encode(ctx, switch (EndpointException.kindOf(error)) {
+            case UNAVAILABLE -> new UnavailableException(finalAttempt(error) instanceof NoEndpointsException
+                    ? "no " + service + " instances available" : "no " + service + " instance could answer");
+            case DEADLINE_EXCEEDED -> new DeadlineExceededException(
+                    service + " did not answer within the " + deadline.toMillis() + " ms deadline");
+            case RATE_LIMITED -> new RateLimitedException(service + ": too many requests, retry later");
+            default -> error;
+        });
     }
 
     /**
@@ -122,7 +235,7 @@ public final class Gateway implements AutoCloseable {
                         errors.<ByName, T>recorder(service),
                         Tracing.<ByName, T>client(Serve.tracer(), "GET /{name}"))
                 .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),
-                        Tracing.inject((ctx, req) -> OutgoingRequest.path(req.name())), Json.decoder(type))));
+                        Deadlines.propagate(Tracing.inject((ctx, req) -> OutgoingRequest.path(req.name()))), Json.decoder(type))));
     }
 
     private static <T> Middleware<ByName, T> limiter(Instance instance, Settings settings, MeterRegistry metrics) {
@@ -144,6 +257,9 @@ public final class Gateway implements AutoCloseable {
                 .get(Metrics.PATH, Metrics.handler(metrics))
                 .get("/health/live", (ctx, req) -> HttpResponse.json(200, "{\"status\":\"live\"}".getBytes(StandardCharsets.UTF_8)))
                 .get("/health/ready", (ctx, req) -> {
+                    if (draining) {
+                        return ErrorEncoder.body(503, "not_ready", "shutting down");
+                    }
                     List<String> empty = endpointers.keySet().stream().sorted().filter(s -> instances(s).isEmpty()).toList();
                     return empty.isEmpty() ? HttpResponse.json(200, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
                             : ErrorEncoder.body(503, "not_ready", "no instances of " + String.join(", ", empty));
@@ -165,8 +281,21 @@ public final class Gateway implements AutoCloseable {
         return endpointers.get(service).endpoints().stream().map(Endpointer.InstanceEndpoint::instance).toList();
     }
 
+    /**
+     * Stops gracefully: reports not ready at once (so a load balancer in front stops sending), keeps serving for
+     * {@code grace} while it notices, then stops accepting and finishes the requests in flight.
+     */
+    public void shutdown(Duration grace) throws InterruptedException {
+        draining = true;
+        if (grace.isPositive()) {
+            Thread.sleep(grace);
+        }
+        close();
+    }
+
     @Override
     public void close() {
+        draining = true;
         server.close();
         endpointers.values().forEach(Endpointer::close);
         try {

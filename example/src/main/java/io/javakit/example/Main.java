@@ -11,7 +11,9 @@ import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -82,6 +84,8 @@ public final class Main implements Runnable {
         int port;
         @Option(names = "--advertise", description = "host:port to register, as callers reach this instance (default: the bound address).")
         String advertise;
+        @Option(names = "--fault-injection", description = "Accept PUT /admin/faults/{none|slow|fail|hang} (for fault-injection tests only: anyone who can reach the port can break the instance).")
+        boolean faultInjection;
 
         abstract String service();
 
@@ -93,7 +97,14 @@ public final class Main implements Runnable {
             Instance self = Instance.parse(advertise != null ? advertise : Backends.advertised(host, port));
             Optional<Registry> registry = registry();
             Readiness readiness = Readiness.pending();
-            return runUntilStopped(List.of(Backends.announce(Backends.start(handler(self.address(), readiness), host, port),
+            Endpoint<HttpRequest, HttpResponse> handler = handler(self.address(), readiness);
+            if (faultInjection) {
+                FaultInjection faults = new FaultInjection();
+                Endpoint<HttpRequest, HttpResponse> faulty = faults.middleware().wrap(handler);
+                Endpoint<HttpRequest, HttpResponse> control = faults.control();
+                handler = (ctx, req) -> req.path().startsWith("/admin/") ? control.call(ctx, req) : faulty.call(ctx, req);
+            }
+            return runUntilStopped(List.of(Backends.announce(Backends.start(handler, host, port),
                     registry.map(r -> r.registrar(service(), self)), readiness)));
         }
     }
@@ -144,23 +155,83 @@ public final class Main implements Runnable {
         boolean metrics;
         @Option(names = "--admin-port", defaultValue = "9000", description = "Admin port: /metrics, /health/live, /health/ready; 0 = none (default: ${DEFAULT-VALUE}).")
         int adminPort;
+        @Option(names = "--deadline", defaultValue = "1000", description = "Milliseconds each request may take in all, retries included; the rest travels to instances in X-Request-Timeout-Ms (default: ${DEFAULT-VALUE}).")
+        long deadlineMillis;
+        @Option(names = "--balancer", split = ",", paramLabel = "[SERVICE=]KIND",
+                description = "p2c, round-robin or weighted-round-robin, for every service or per service, e.g. users=round-robin,products=p2c (default: p2c).")
+        List<String> balancers = List.of();
+        @Option(names = "--weight", split = ",", paramLabel = "HOST:PORT=N",
+                description = "Instance weights for weighted-round-robin, e.g. 10.0.0.5:8080=3 (default: 1).")
+        List<String> weights = List.of();
+        @Option(names = "--max-attempts", defaultValue = "3", description = "Attempts per request, the first included (default: ${DEFAULT-VALUE}).")
+        int maxAttempts;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        /** How long a stopping gateway keeps serving while reporting not ready, before it stops accepting. */
+        static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
 
         /** The gateway, and its admin server (metrics, health, console) unless disabled. */
         List<AutoCloseable> withAdmin(Gateway gateway, Optional<ConsoleModel.FaultControl> faults) {
             if (adminPort == 0) {
-                return List.of(gateway);
+                return List.of(() -> gateway.shutdown(DRAIN_GRACE));
             }
             Endpoint<HttpRequest, HttpResponse> operations = gateway.admin();
             Endpoint<HttpRequest, HttpResponse> console = Console.handler(faults.map(gateway.console()::withFaults).orElse(gateway.console()));
             Endpoint<HttpRequest, HttpResponse> admin = (ctx, req) -> req.path().equals("/metrics") || req.path().startsWith("/health/")
                     ? operations.call(ctx, req) : console.call(ctx, req);
             System.out.printf("console: http://localhost:%d/console/   metrics: http://localhost:%d/metrics%n", adminPort, adminPort);
-            return List.of(gateway, HttpServer.builder(admin).host(host).port(adminPort).start());
+            // Closed last first: the gateway drains while the admin port still reports it not ready.
+            return List.of(HttpServer.builder(admin).host(host).port(adminPort).start(), () -> gateway.shutdown(DRAIN_GRACE));
         }
 
         Gateway.Settings settings(Instancer users, Instancer products) {
             Gateway.Settings d = Gateway.Settings.defaults(users, products);
-            return new Gateway.Settings(users, products, rateLimit, Duration.ofMillis(rateLimitWaitMillis), d.breakers(), quiet, metrics);
+            return new Gateway.Settings(users, products, rateLimit, Duration.ofMillis(rateLimitWaitMillis), d.breakers(), quiet, metrics,
+                    resilience());
+        }
+
+        Gateway.Resilience resilience() {
+            CommandLine cli = spec.commandLine();
+            if (deadlineMillis <= 0 || maxAttempts < 1) {
+                throw new CommandLine.ParameterException(cli, "--deadline and --max-attempts: " + deadlineMillis + " ms, "
+                        + maxAttempts + " (expected: > 0 ms, >= 1)");
+            }
+            Gateway.Resilience resilience = new Gateway.Resilience(Duration.ofMillis(deadlineMillis), Map.of(), Map.of(), maxAttempts);
+            for (String choice : balancers) {
+                int eq = choice.indexOf('=');
+                Gateway.Balancing how = balancing(cli, eq < 0 ? choice : choice.substring(eq + 1));
+                for (String service : eq < 0 ? List.of("users", "products") : List.of(choice.substring(0, eq))) {
+                    if (!service.equals("users") && !service.equals("products")) {
+                        throw new CommandLine.ParameterException(cli, "--balancer: unknown service '" + service + "' (expected: users or products)");
+                    }
+                    resilience = resilience.withBalancing(service, how);
+                }
+            }
+            Map<Instance, Integer> weightOf = new HashMap<>();
+            for (String weight : weights) {
+                int eq = weight.lastIndexOf('=');
+                try {
+                    weightOf.put(Instance.parse(weight.substring(0, Math.max(eq, 0))), Integer.parseInt(weight.substring(eq + 1)));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(cli, "--weight: '" + weight + "' (expected: host:port=N, N >= 0)");
+                }
+            }
+            try {
+                return resilience.withWeights(weightOf);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cli, "--weight: " + e.getMessage());
+            }
+        }
+
+        private static Gateway.Balancing balancing(CommandLine cli, String kind) {
+            return switch (kind) {
+                case "p2c" -> Gateway.Balancing.P2C;
+                case "round-robin" -> Gateway.Balancing.ROUND_ROBIN;
+                case "weighted-round-robin" -> Gateway.Balancing.WEIGHTED_ROUND_ROBIN;
+                default -> throw new CommandLine.ParameterException(cli,
+                        "--balancer: '" + kind + "' (expected: p2c, round-robin or weighted-round-robin)");
+            };
         }
     }
 
@@ -170,9 +241,6 @@ public final class Main implements Runnable {
         List<String> users;
         @Option(names = "--products", split = ",", description = "ProductService instances, host:port,... (without --registry)")
         List<String> products;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() throws InterruptedException {
             observe("gateway");

@@ -2,6 +2,8 @@ package io.javakit.example;
 
 import io.javakit.endpoint.Endpoint;
 import io.javakit.logging.Logging;
+import io.javakit.transport.http.Deadlines;
+import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServerTransport;
@@ -21,12 +23,21 @@ final class Serve {
     /**
      * Serves {@code endpoint} for {@code GET .../{name}} in a server span (the process's OpenTelemetry, a no-op
      * unless {@code --tracing} set one up), logging each call as {@code server} unless quiet; the log line is
-     * written inside the span, so it carries the trace id.
+     * written inside the span, so it carries the trace id. A request whose deadline has passed by the time it is
+     * decoded is answered 504 without calling {@code endpoint}.
      */
     static <T> Endpoint<HttpRequest, HttpResponse> byName(String method, Endpoint<ByName, T> endpoint, String server, boolean quiet) {
-        Endpoint<ByName, T> logged = quiet ? endpoint : Logging.<ByName, T>middleware(LOG, server, method).wrap(endpoint);
+        return byName(method, endpoint, server, quiet, ErrorEncoder.json());
+    }
+
+    /** Like {@link #byName(String, Endpoint, String, boolean)}, answering failures with {@code errors}. */
+    static <T> Endpoint<HttpRequest, HttpResponse> byName(String method, Endpoint<ByName, T> endpoint, String server, boolean quiet,
+                                                         ErrorEncoder errors) {
+        Endpoint<ByName, T> guarded = Deadlines.<ByName, T>enforce().wrap(endpoint);
+        Endpoint<ByName, T> logged = quiet ? guarded : Logging.<ByName, T>middleware(LOG, server, method).wrap(guarded);
         Endpoint<ByName, T> traced = Tracing.<ByName, T>server(tracer(), method).wrap(logged);
-        return HttpServerTransport.serve((ctx, req) -> new ByName(req.pathVariable("name")), traced, Json.encoder());
+        return HttpServerTransport.builder((ctx, req) -> new ByName(req.pathVariable("name")), traced, Json.encoder())
+                .errorEncoder(errors).build();
     }
 
     static Tracer tracer() {

@@ -42,7 +42,9 @@ class DemoConsoleBrowserTest {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.javakit.example.Main", "demo", "--quiet",
                 "--host", "127.0.0.1", "--port", String.valueOf(gatewayPort), "--admin-port", String.valueOf(adminPort),
                 "--user-ports", ports.get(0) + "," + ports.get(1) + "," + ports.get(2),
-                "--product-ports", ports.get(3) + "," + ports.get(4) + "," + ports.get(5)));
+                "--product-ports", ports.get(3) + "," + ports.get(4) + "," + ports.get(5),
+                // to watch the breaker trip: P2C (the default) steers around a stopped instance before it does
+                "--balancer", "users=round-robin"));
         Path log = Files.createTempFile("javakit-demo", ".log");
         Process demo = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

@@ -190,7 +190,7 @@ class GatewayTest {
             HttpResponse<String> response = system.get("/users/user1");
 
             assertThat(response.statusCode()).isEqualTo(503);
-            assertThat(response.body()).isEqualTo("{\"error\":\"unavailable\",\"message\":\"no instances available\"}");
+            assertThat(response.body()).isEqualTo("{\"error\":\"unavailable\",\"message\":\"no users instances available\"}");
             assertThat(system.get("/products/product1").statusCode()).isEqualTo(200);
         }
     }

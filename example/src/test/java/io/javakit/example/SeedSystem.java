@@ -65,15 +65,21 @@ final class SeedSystem implements AutoCloseable {
     Gateway gateway;
     private final HttpClient client = HttpClient.newHttpClient();
 
-    /** Starts the system; {@code tune} adjusts the gateway's settings (its instances are already filled in). */
+    /**
+     * Starts the system; {@code tune} adjusts the gateway's settings (its instances are already filled in). Unless
+     * it picks balancers, both services are balanced round robin, as in the seed.
+     */
     SeedSystem(UnaryOperator<Gateway.Settings> tune) {
         for (int i = 0; i < 3; i++) {
             users.add(new Backend(Backends.users(UserService.inMemory(), "user-" + i, true)));
             products.add(new Backend(Backends.products(ProductService.inMemory(), "product-" + i, true)));
         }
-        settings = tune.apply(Gateway.Settings.defaults(
+        Gateway.Settings tuned = tune.apply(Gateway.Settings.defaults(
                 new FixedInstancer(users.stream().map(Backend::instance).toList()),
                 new FixedInstancer(products.stream().map(Backend::instance).toList())));
+        // The seed balanced round robin; a test that wants another balancer says so.
+        settings = tuned.resilience().balancing().isEmpty() ? tuned.withResilience(tuned.resilience()
+                .withBalancing("users", Gateway.Balancing.ROUND_ROBIN).withBalancing("products", Gateway.Balancing.ROUND_ROBIN)) : tuned;
         gateway = Gateway.start(settings, "127.0.0.1", 0);
     }
 
