@@ -1,6 +1,7 @@
 package io.javakit.example;
 
 import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.Headers;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
 import io.javakit.sd.FixedInstancer;
@@ -26,17 +27,21 @@ import java.util.function.UnaryOperator;
  */
 final class SeedSystem implements AutoCloseable {
 
-    /** One service instance that records every path it receives. */
+    /** One service instance that records every path and header set it receives, and takes injected faults. */
     static final class Backend implements AutoCloseable {
         final int port = freePort();
         final List<String> paths = new CopyOnWriteArrayList<>();
+        final List<Headers> headers = new CopyOnWriteArrayList<>();
+        final FaultInjection faults = new FaultInjection();
         private final Endpoint<HttpRequest, HttpResponse> handler;
         private HttpServer server;
 
         Backend(Endpoint<HttpRequest, HttpResponse> service) {
+            Endpoint<HttpRequest, HttpResponse> faulty = faults.middleware().wrap(service);
             this.handler = (ctx, req) -> {
                 paths.add(req.path());
-                return service.call(ctx, req);
+                headers.add(req.headers());
+                return faulty.call(ctx, req);
             };
             start();
         }

@@ -1,0 +1,161 @@
+package io.javakit.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.javakit.console.ConsoleModel.Fault;
+import io.javakit.example.SeedSystem.Backend;
+import io.javakit.sd.FixedInstancer;
+import io.javakit.sd.Instance;
+import io.javakit.transport.http.Deadlines;
+import io.javakit.transport.http.HungServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+
+class GatewayResilienceTest {
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    /** Quiet, no rate limit, and {@code resilience}. */
+    private static UnaryOperator<Gateway.Settings> resilience(Gateway.Resilience resilience) {
+        return s -> new Gateway.Settings(s.users(), s.products(), 0, s.maxWait(), s.breakers(), true).withResilience(resilience);
+    }
+
+    private HttpResponse<String> get(int port, String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return client.send(request.build(), BodyHandlers.ofString());
+    }
+
+    @Test
+    void instancesReceiveWhatIsLeftOfTheGatewaysDeadline() throws Exception {
+        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults().withDeadline(Duration.ofMillis(800))))) {
+            assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
+
+            long sent = system.users.stream().flatMap(b -> b.headers.stream())
+                    .map(h -> Long.parseLong(h.first(Deadlines.HEADER).orElseThrow())).findFirst().orElseThrow();
+            assertThat(sent).isPositive().isLessThanOrEqualTo(800);
+        }
+    }
+
+    @Test
+    void whenNoInstanceAnswersInTimeTheCallerGetsA504SayingSoWithinTheDeadline() throws Exception {
+        try (HungServer hung1 = new HungServer(); HungServer hung2 = new HungServer();
+             SeedSystem system = new SeedSystem(s -> new Gateway.Settings(new FixedInstancer(List.of(
+                     new Instance("127.0.0.1", hung1.port()), new Instance("127.0.0.1", hung2.port()))), s.products(), 0,
+                     s.maxWait(), s.breakers(), true).withResilience(Gateway.Resilience.defaults().withDeadline(Duration.ofMillis(300))))) {
+            long start = System.nanoTime();
+            HttpResponse<String> response = system.get("/users/user1");
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(response.statusCode()).isEqualTo(504);
+            assertThat(response.body()).isEqualTo("{\"error\":\"deadline_exceeded\",\"message\":\"users did not answer within the 300 ms deadline\"}");
+            assertThat(took).isLessThan(Duration.ofSeconds(2));
+            assertThat(system.get("/products/product1").statusCode()).as("other services unaffected").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aCallerMayAskForLessTimeThanTheGatewayAllowsButNotMore() throws Exception {
+        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults().withDeadline(Duration.ofMillis(900))))) {
+            get(system.gateway.port(), "/users/user1", Deadlines.HEADER, "120");
+            get(system.gateway.port(), "/users/user2", Deadlines.HEADER, "60000");
+
+            List<Long> sent = system.users.stream().flatMap(b -> b.headers.stream())
+                    .map(h -> Long.parseLong(h.first(Deadlines.HEADER).orElseThrow())).sorted().toList();
+            assertThat(sent).hasSize(2);
+            assertThat(sent.get(0)).isLessThanOrEqualTo(120);
+            assertThat(sent.get(1)).isGreaterThan(120).isLessThanOrEqualTo(900);
+        }
+    }
+
+    @Test
+    void aServiceStopsWorkWhoseCallerHasGivenUp() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        Backend slow = new Backend(Backends.users((ctx, name) -> {
+            lookups.incrementAndGet();
+            return io.javakit.example.users.UserService.inMemory().userByName(ctx, name);
+        }, "users-slow", true));
+        try (slow) {
+            slow.faults.set(Fault.SLOW); // +200 ms before the lookup, as if queued behind other work
+
+            HttpResponse<String> response = get(slow.port, "/user1", Deadlines.HEADER, "50");
+
+            assertThat(response.statusCode()).isEqualTo(504);
+            assertThat(response.body()).contains("\"error\":\"deadline_exceeded\"");
+            assertThat(lookups).as("the lookup never ran").hasValue(0);
+            slow.faults.set(Fault.NONE);
+            assertThat(get(slow.port, "/user1", Deadlines.HEADER, "500").statusCode()).isEqualTo(200);
+            assertThat(lookups).hasValue(1);
+        }
+    }
+
+    @Test
+    void p2cSendsLittleTrafficToASlowInstanceWhereRoundRobinSendsItsShare() throws Exception {
+        for (Gateway.Balancing balancing : List.of(Gateway.Balancing.P2C, Gateway.Balancing.ROUND_ROBIN)) {
+            try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults().withBalancing("users", balancing)))) {
+                Backend slow = system.users.getFirst();
+                slow.faults.set(Fault.SLOW);
+                for (int i = 0; i < 60; i++) {
+                    assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
+                }
+                int total = system.users.stream().mapToInt(b -> b.paths.size()).sum();
+                double slowShare = slow.paths.size() / (double) total;
+                if (balancing == Gateway.Balancing.P2C) {
+                    assertThat(slowShare).as("P2C's share to the slow instance").isLessThan(0.15);
+                } else {
+                    assertThat(slowShare).as("round robin's share to the slow instance").isCloseTo(1 / 3.0, Offset.offset(0.02));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aStoppingGatewayReportsNotReadyAndFinishesWhatItStarted() throws Exception {
+        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults()))) {
+            system.users.forEach(b -> b.faults.set(Fault.SLOW));
+            CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + system.gateway.port() + "/users/user1")).build(), BodyHandlers.ofString());
+            Thread.sleep(50); // the request is at an instance now
+
+            Thread stopping = Thread.ofVirtual().start(() -> {
+                try {
+                    system.gateway.shutdown(Duration.ofMillis(400));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread.sleep(100);
+            var ready = system.gateway.admin().call(io.javakit.endpoint.RequestContext.background(),
+                    io.javakit.transport.http.HttpRequest.of("GET", "/health/ready"));
+
+            assertThat(ready.status()).isEqualTo(503);
+            assertThat(ready.bodyText()).contains("shutting down");
+            assertThat(inFlight.get().statusCode()).isEqualTo(200);
+            stopping.join();
+        }
+    }
+
+    @Test
+    void upstreamFailuresNeverNameTheInstances() throws Exception {
+        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults()))) {
+            system.users.forEach(Backend::stop);
+
+            HttpResponse<String> response = system.get("/users/user1");
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.body()).isEqualTo("{\"error\":\"unavailable\",\"message\":\"no users instance could answer\"}");
+            system.users.forEach(Backend::start);
+        }
+    }
+}
