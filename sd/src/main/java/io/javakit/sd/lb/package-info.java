@@ -15,6 +15,8 @@
  *       {@link io.javakit.sd.lb.RetryBudget} so that retries cannot multiply the load on a failing service.
  *       {@link io.javakit.sd.lb.Retry#retry(int, java.time.Duration, Balancer) Retry.retry} is the seed's simpler
  *       form: everything retried at once, no budget.</li>
+ *   <li>{@link io.javakit.sd.lb.OutlierDetection}: ejects instances that fail their calls from what the balancers
+ *       see, for a while that grows with each ejection (Envoy's outlier detection).</li>
  * </ul>
  *
  * <pre>{@code
