@@ -3,6 +3,7 @@ package io.javakit.example;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.javakit.endpoint.DeadlineExceededException;
 import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.Headers;
 import io.javakit.endpoint.EndpointException;
 import io.javakit.endpoint.RateLimitedException;
 import io.javakit.endpoint.RetryExhaustedException;
@@ -21,6 +22,7 @@ import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +30,13 @@ import org.slf4j.LoggerFactory;
 import io.javakit.resilience.RateLimiters;
 import io.javakit.sd.Endpointer;
 import io.javakit.sd.Instance;
+import io.javakit.sd.HealthCheckedInstancer;
+import io.javakit.sd.HealthProbe;
 import io.javakit.sd.Instancer;
 import io.javakit.sd.lb.Balancer;
 import io.javakit.sd.lb.Balancers;
+import io.javakit.sd.lb.EjectingEndpointer;
+import io.javakit.sd.lb.OutlierDetection;
 import io.javakit.sd.lb.NoEndpointsException;
 import io.javakit.sd.lb.Retry;
 import io.javakit.transport.http.HttpClient;
@@ -44,7 +50,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The API gateway: implements UserService and ProductService by calling their instances, and serves them as
@@ -101,8 +110,13 @@ public final class Gateway implements AutoCloseable {
      * @param weights per instance for {@link Balancing#WEIGHTED_ROUND_ROBIN}; 1 for those not named
      * @param maxAttempts attempts per request, the first included, each on another pick; retried only within the
      *     deadline and a retry budget of a fifth of the traffic
+     * @param ejectOutliers take an instance out of rotation for a while when it keeps failing
+     *     ({@link OutlierDetection#ofDefaults()}: 5 failures in a row or half of 20+ requests, 5 s and growing)
+     * @param healthChecks how often to probe each instance's {@code GET /health/ready}, keeping those that fail out
+     *     of rotation; {@link Duration#ZERO} for no probes (the registry's health and ejection still apply)
      */
-    public record Resilience(Duration deadline, Map<String, Balancing> balancing, Map<Instance, Integer> weights, int maxAttempts) {
+    public record Resilience(Duration deadline, Map<String, Balancing> balancing, Map<Instance, Integer> weights, int maxAttempts,
+                             boolean ejectOutliers, Duration healthChecks) {
         public Resilience {
             Objects.requireNonNull(deadline, "deadline");
             if (deadline.isNegative() || deadline.isZero()) {
@@ -118,25 +132,40 @@ public final class Gateway implements AutoCloseable {
             if (maxAttempts < 1) {
                 throw new IllegalArgumentException("maxAttempts: " + maxAttempts + " (expected: >= 1)");
             }
+            if (healthChecks.isNegative()) {
+                throw new IllegalArgumentException("healthChecks: " + healthChecks + " (expected: >= 0)");
+            }
         }
 
-        /** 1 s deadline (the seed's retry budget), P2C everywhere, 3 attempts. */
+        /** 1 s deadline (the seed's retry budget), P2C everywhere, 3 attempts, outlier ejection, no probes. */
         public static Resilience defaults() {
-            return new Resilience(Retry.DEFAULT_MAX_TIME, Map.of(), Map.of(), Retry.DEFAULT_MAX_ATTEMPTS);
+            return new Resilience(Retry.DEFAULT_MAX_TIME, Map.of(), Map.of(), Retry.DEFAULT_MAX_ATTEMPTS, true, Duration.ZERO);
         }
 
         public Resilience withDeadline(Duration deadline) {
-            return new Resilience(deadline, balancing, weights, maxAttempts);
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks);
         }
 
         public Resilience withBalancing(String service, Balancing how) {
             Map<String, Balancing> next = new HashMap<>(balancing);
             next.put(service, how);
-            return new Resilience(deadline, next, weights, maxAttempts);
+            return new Resilience(deadline, next, weights, maxAttempts, ejectOutliers, healthChecks);
         }
 
         public Resilience withWeights(Map<Instance, Integer> weights) {
-            return new Resilience(deadline, balancing, weights, maxAttempts);
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks);
+        }
+
+        public Resilience withMaxAttempts(int maxAttempts) {
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks);
+        }
+
+        public Resilience withOutlierEjection(boolean ejectOutliers) {
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks);
+        }
+
+        public Resilience withHealthChecks(Duration every) {
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, every);
         }
 
         Balancing balancingOf(String service) {
@@ -144,18 +173,31 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * One service's instances: every one known (from the registry, less those failing active health checks) and
+     * those the balancer may pick (less the ejected ones).
+     */
+    private record Pool<T>(Endpointer<ByName, T> known, EjectingEndpointer<ByName, T> pickable,
+                           Optional<HealthCheckedInstancer> probes) implements AutoCloseable {
+        @Override
+        public void close() {
+            pickable.close();
+            probes.ifPresent(HealthCheckedInstancer::close);
+        }
+    }
+
     private final HttpServer server;
-    private final Map<String, Endpointer<ByName, ?>> endpointers;
+    private final Map<String, Pool<?>> pools;
     private final PrometheusMeterRegistry metrics;
     private final AutoCloseable jvmMetrics;
     private final CircuitBreakerRegistry breakers;
     private final RecentErrors errors;
     private volatile boolean draining;
 
-    private Gateway(HttpServer server, Map<String, Endpointer<ByName, ?>> endpointers, PrometheusMeterRegistry metrics,
+    private Gateway(HttpServer server, Map<String, Pool<?>> pools, PrometheusMeterRegistry metrics,
                     AutoCloseable jvmMetrics, CircuitBreakerRegistry breakers, RecentErrors errors) {
         this.server = server;
-        this.endpointers = endpointers;
+        this.pools = pools;
         this.metrics = metrics;
         this.jvmMetrics = jvmMetrics;
         this.breakers = breakers;
@@ -170,11 +212,11 @@ public final class Gateway implements AutoCloseable {
         }
         Metrics.bindCircuitBreakers(metrics, settings.breakers());
         RecentErrors errors = new RecentErrors();
-        Endpointer<ByName, User> userInstances = instances(client, settings.users(), "users", User.class, settings, metrics, errors);
-        Endpointer<ByName, Product> productInstances = instances(client, settings.products(), "products", Product.class, settings, metrics, errors);
+        Pool<User> userInstances = instances(client, settings.users(), "users", User.class, settings, metrics, errors);
+        Pool<Product> productInstances = instances(client, settings.products(), "products", Product.class, settings, metrics, errors);
         Resilience resilience = settings.resilience();
-        Endpoint<ByName, User> users = balanced(metrics, "users", "UserByName", userInstances, resilience);
-        Endpoint<ByName, Product> products = balanced(metrics, "products", "ProductByName", productInstances, resilience);
+        Endpoint<ByName, User> users = balanced(metrics, "users", "UserByName", userInstances.pickable(), resilience);
+        Endpoint<ByName, Product> products = balanced(metrics, "products", "ProductByName", productInstances.pickable(), resilience);
         UserService remoteUsers = (ctx, name) -> users.call(ctx, new ByName(name));
         ProductService remoteProducts = (ctx, name) -> products.call(ctx, new ByName(name));
 
@@ -224,11 +266,15 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * One client endpoint per instance: GET http://instance/{name}, counted, behind its rate limiter and breaker,
-     * each attempt a client span whose context travels in the request's {@code traceparent}.
+     * each attempt a client span whose context travels in the request's {@code traceparent}; instances that keep
+     * failing are ejected for a while, and with health checks, those failing their probes are left out.
      */
-    private static <T> Endpointer<ByName, T> instances(HttpClient client, Instancer instancer, String service, Class<T> type,
-                                                       Settings settings, MeterRegistry metrics, RecentErrors errors) {
-        return Endpointer.of(instancer, instance -> Middleware.chain(
+    private static <T> Pool<T> instances(HttpClient client, Instancer instancer, String service, Class<T> type,
+                                         Settings settings, MeterRegistry metrics, RecentErrors errors) {
+        Resilience resilience = settings.resilience();
+        Optional<HealthCheckedInstancer> probes = resilience.healthChecks().isZero() ? Optional.empty()
+                : Optional.of(HealthCheckedInstancer.builder(instancer, readinessProbe(client)).interval(resilience.healthChecks()).build());
+        Endpointer<ByName, T> known = Endpointer.of(probes.<Instancer>map(p -> p).orElse(instancer), instance -> Middleware.chain(
                         Metrics.<ByName, T>balancerPicks(metrics, service, instance.address()),
                         Gateway.<T>limiter(instance, settings, metrics),
                         CircuitBreakers.<ByName, T>middleware(settings.breakers().circuitBreaker(instance.address())),
@@ -236,6 +282,25 @@ public final class Gateway implements AutoCloseable {
                         Tracing.<ByName, T>client(Serve.tracer(), "GET /{name}"))
                 .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),
                         Deadlines.propagate(Tracing.inject((ctx, req) -> OutgoingRequest.path(req.name()))), Json.decoder(type))));
+        OutlierDetection ejection = OutlierDetection.builder()
+                .maxEjectedPercent(resilience.ejectOutliers() ? OutlierDetection.DEFAULT_MAX_EJECTED_PERCENT : 0)
+                .listener(new OutlierDetection.Listener() {
+                    @Override
+                    public void ejected(Instance instance, OutlierDetection.Reason reason, Duration duration) {
+                        metrics.counter("javakit.outlier.ejections", "service", service, "instance", instance.address(),
+                                "reason", reason.name().toLowerCase(Locale.ROOT)).increment();
+                    }
+                })
+                .build();
+        EjectingEndpointer<ByName, T> pickable = ejection.wrap(known);
+        metrics.gauge("javakit.outlier.ejected", Tags.of("service", service), pickable, p -> p.ejected().size());
+        return new Pool<>(known, pickable, probes);
+    }
+
+    /** Ready means registered and not deregistering (see {@link Backends}); anything else, or no answer, is not. */
+    private static HealthProbe readinessProbe(HttpClient client) {
+        return instance -> client.send("GET", URI.create("http://" + instance.address() + "/health/ready"), Headers.empty(),
+                new byte[0], HealthCheckedInstancer.DEFAULT_TIMEOUT).status() == 200;
     }
 
     private static <T> Middleware<ByName, T> limiter(Instance instance, Settings settings, MeterRegistry metrics) {
@@ -260,7 +325,7 @@ public final class Gateway implements AutoCloseable {
                     if (draining) {
                         return ErrorEncoder.body(503, "not_ready", "shutting down");
                     }
-                    List<String> empty = endpointers.keySet().stream().sorted().filter(s -> instances(s).isEmpty()).toList();
+                    List<String> empty = pools.keySet().stream().sorted().filter(s -> instances(s).isEmpty()).toList();
                     return empty.isEmpty() ? HttpResponse.json(200, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
                             : ErrorEncoder.body(503, "not_ready", "no instances of " + String.join(", ", empty));
                 })
@@ -271,14 +336,22 @@ public final class Gateway implements AutoCloseable {
         return server.port();
     }
 
-    /** What the console shows: instances, breakers, metrics and recent errors, read live. */
+    /** What the console shows: instances, breakers, ejections, metrics and recent errors, read live. */
     public GatewayConsole console() {
-        return new GatewayConsole(this::instances, breakers, metrics, errors);
+        return new GatewayConsole(this::instances, this::ejected, breakers, metrics, errors);
     }
 
-    /** The instances the gateway currently balances over for {@code service} ({@code users} or {@code products}). */
+    /**
+     * The instances the gateway knows for {@code service} ({@code users} or {@code products}): from the registry or
+     * the fixed list, less those failing active health checks; ejected ones included.
+     */
     public List<Instance> instances(String service) {
-        return endpointers.get(service).endpoints().stream().map(Endpointer.InstanceEndpoint::instance).toList();
+        return pools.get(service).known().endpoints().stream().map(Endpointer.InstanceEndpoint::instance).toList();
+    }
+
+    /** The instances of {@code service} ejected for failing, which the balancer skips for now. */
+    public Set<Instance> ejected(String service) {
+        return pools.get(service).pickable().ejected();
     }
 
     /**
@@ -297,7 +370,7 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         draining = true;
         server.close();
-        endpointers.values().forEach(Endpointer::close);
+        pools.values().forEach(Pool::close);
         try {
             jvmMetrics.close();
         } catch (Exception e) {

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -23,6 +24,7 @@ public final class GatewayConsole implements ConsoleModel {
     private static final long WINDOW_NANOS = 1_000_000_000L;
 
     private final Function<String, List<Instance>> instances;
+    private final Function<String, Set<Instance>> ejected;
     private final CircuitBreakerRegistry breakers;
     private final MeterRegistry metrics;
     private final RecentErrors errors;
@@ -32,8 +34,10 @@ public final class GatewayConsole implements ConsoleModel {
     /** What was counted for one instance at the previous snapshot. */
     private record Sample(long nanos, double calls, CountAtBucket[] latency) {}
 
-    GatewayConsole(Function<String, List<Instance>> instances, CircuitBreakerRegistry breakers, MeterRegistry metrics, RecentErrors errors) {
+    GatewayConsole(Function<String, List<Instance>> instances, Function<String, Set<Instance>> ejected, CircuitBreakerRegistry breakers,
+                   MeterRegistry metrics, RecentErrors errors) {
         this.instances = instances;
+        this.ejected = ejected;
         this.breakers = breakers;
         this.metrics = metrics;
         this.errors = errors;
@@ -80,7 +84,8 @@ public final class GatewayConsole implements ConsoleModel {
         double seconds = before == null ? 0 : (now - before.nanos()) / 1e9;
         double rate = seconds <= 0 ? 0 : (calls - before.calls()) / seconds;
         double p99 = before == null ? 0 : p99Millis(before.latency(), buckets);
-        String health = state.equals(InstanceView.OPEN) ? InstanceView.DOWN
+        boolean out = ejected.apply(service).stream().anyMatch(i -> i.address().equals(address));
+        String health = out || state.equals(InstanceView.OPEN) ? InstanceView.DOWN
                 : state.equals(InstanceView.HALF_OPEN) ? InstanceView.UNKNOWN : InstanceView.UP;
         return new InstanceView(address, health, state, Math.max(0, rate), p99, (long) calls, failed == null ? 0 : failed.count());
     }

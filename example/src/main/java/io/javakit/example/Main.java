@@ -165,6 +165,12 @@ public final class Main implements Runnable {
         List<String> weights = List.of();
         @Option(names = "--max-attempts", defaultValue = "3", description = "Attempts per request, the first included (default: ${DEFAULT-VALUE}).")
         int maxAttempts;
+        @Option(names = "--outlier-ejection", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Take instances that keep failing out of rotation for a while (default: on).")
+        boolean outlierEjection;
+        @Option(names = "--health-checks", defaultValue = "0", paramLabel = "MS",
+                description = "Probe each instance's /health/ready every MS ms and keep failing ones out of rotation; 0 = no probes (default).")
+        long healthCheckMillis;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -197,7 +203,11 @@ public final class Main implements Runnable {
                 throw new CommandLine.ParameterException(cli, "--deadline and --max-attempts: " + deadlineMillis + " ms, "
                         + maxAttempts + " (expected: > 0 ms, >= 1)");
             }
-            Gateway.Resilience resilience = new Gateway.Resilience(Duration.ofMillis(deadlineMillis), Map.of(), Map.of(), maxAttempts);
+            if (healthCheckMillis < 0) {
+                throw new CommandLine.ParameterException(cli, "--health-checks: " + healthCheckMillis + " (expected: >= 0 ms)");
+            }
+            Gateway.Resilience resilience = new Gateway.Resilience(Duration.ofMillis(deadlineMillis), Map.of(), Map.of(), maxAttempts,
+                    outlierEjection, Duration.ofMillis(healthCheckMillis));
             for (String choice : balancers) {
                 int eq = choice.indexOf('=');
                 Gateway.Balancing how = balancing(cli, eq < 0 ? choice : choice.substring(eq + 1));

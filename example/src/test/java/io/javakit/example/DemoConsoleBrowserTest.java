@@ -43,8 +43,8 @@ class DemoConsoleBrowserTest {
                 "--host", "127.0.0.1", "--port", String.valueOf(gatewayPort), "--admin-port", String.valueOf(adminPort),
                 "--user-ports", ports.get(0) + "," + ports.get(1) + "," + ports.get(2),
                 "--product-ports", ports.get(3) + "," + ports.get(4) + "," + ports.get(5),
-                // to watch the breaker trip: P2C (the default) steers around a stopped instance before it does
-                "--balancer", "users=round-robin"));
+                // to watch the breaker trip: P2C and outlier ejection (the defaults) steer around a stopped instance first
+                "--balancer", "users=round-robin", "--no-outlier-ejection"));
         Path log = Files.createTempFile("javakit-demo", ".log");
         Process demo = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

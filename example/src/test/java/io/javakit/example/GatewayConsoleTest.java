@@ -45,8 +45,8 @@ class GatewayConsoleTest {
                     CircuitBreakers.consecutiveFailures(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES, Duration.ofSeconds(1)));
             try (Gateway gateway = Gateway.start(new Gateway.Settings(new FixedInstancer(users), new FixedInstancer(products), 0,
                          Duration.ZERO, breakers, true).withResilience(Gateway.Resilience.defaults()
-                         // P2C would avoid the stopped instance before its breaker trips; round robin shows the breaker
-                         .withBalancing("users", Gateway.Balancing.ROUND_ROBIN)), "127.0.0.1", 0);
+                         // P2C and ejection would steer around the stopped instance before its breaker trips
+                         .withBalancing("users", Gateway.Balancing.ROUND_ROBIN).withOutlierEjection(false)), "127.0.0.1", 0);
                  Load load = new Load(gateway.port())) {
                 GatewayConsole console = gateway.console().withFaults(faults);
                 String stopped = users.getFirst().address();

@@ -1,6 +1,7 @@
 package io.javakit.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.javakit.console.ConsoleModel.Fault;
 import io.javakit.example.SeedSystem.Backend;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import io.javakit.example.users.UserService;
+import io.javakit.sd.lb.OutlierDetection;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -84,7 +87,7 @@ class GatewayResilienceTest {
         AtomicInteger lookups = new AtomicInteger();
         Backend slow = new Backend(Backends.users((ctx, name) -> {
             lookups.incrementAndGet();
-            return io.javakit.example.users.UserService.inMemory().userByName(ctx, name);
+            return UserService.inMemory().userByName(ctx, name);
         }, "users-slow", true));
         try (slow) {
             slow.faults.set(Fault.SLOW); // +200 ms before the lookup, as if queued behind other work
@@ -156,6 +159,43 @@ class GatewayResilienceTest {
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(response.body()).isEqualTo("{\"error\":\"unavailable\",\"message\":\"no users instance could answer\"}");
             system.users.forEach(Backend::start);
+        }
+    }
+
+    @Test
+    void anInstanceThatKeepsFailingIsEjectedAndNoCallerNotices() throws Exception {
+        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults()
+                .withBalancing("users", Gateway.Balancing.ROUND_ROBIN)))) {
+            Backend failing = system.users.getFirst();
+            failing.faults.set(Fault.FAIL);
+
+            for (int i = 0; i < 40; i++) {
+                assertThat(system.get("/users/user1").statusCode()).as("call %d", i).isEqualTo(200);
+            }
+
+            assertThat(system.gateway.ejected("users")).containsExactly(failing.instance());
+            assertThat(failing.paths).as("no picks once ejected").hasSizeLessThanOrEqualTo(OutlierDetection.DEFAULT_CONSECUTIVE_FAILURES);
+            assertThat(system.gateway.instances("users")).as("still known, only skipped").contains(failing.instance());
+        }
+    }
+
+    @Test
+    void withHealthChecksAnInstanceJoinsOnlyOnceItIsReady() throws Exception {
+        Readiness readiness = Readiness.pending();
+        Backend ready = new Backend(Backends.users(UserService.inMemory(), "users-ready", true));
+        Backend starting = new Backend(Backends.users(UserService.inMemory(), "users-starting", true, readiness));
+        try (ready; starting; SeedSystem system = new SeedSystem(s -> new Gateway.Settings(
+                new FixedInstancer(List.of(ready.instance(), starting.instance())), s.products(), 0, s.maxWait(), s.breakers(), true)
+                .withResilience(Gateway.Resilience.defaults().withHealthChecks(Duration.ofMillis(100))))) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> system.gateway.instances("users").equals(List.of(ready.instance())));
+            for (int i = 0; i < 20; i++) {
+                assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
+            }
+            assertThat(starting.paths).filteredOn(p -> !p.startsWith("/health/")).as("not routed to while not ready").isEmpty();
+
+            readiness.set(true);
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> system.gateway.instances("users").contains(starting.instance()));
         }
     }
 }

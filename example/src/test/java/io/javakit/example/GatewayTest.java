@@ -65,7 +65,10 @@ class GatewayTest {
     void aStoppedInstanceIsHiddenByRetryItsBreakerOpensAndItReturnsThroughHalfOpen() {
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(
                 CircuitBreakers.consecutiveFailures(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES, Duration.ofSeconds(1)));
-        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(s.users(), s.products(), 0, s.maxWait(), breakers, true))) {
+        // the seed's layout: round robin, no outlier ejection (which would take the instance out before its breaker trips)
+        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(s.users(), s.products(), 0, s.maxWait(), breakers, true)
+                .withResilience(Gateway.Resilience.defaults().withOutlierEjection(false)
+                        .withBalancing("users", Gateway.Balancing.ROUND_ROBIN).withBalancing("products", Gateway.Balancing.ROUND_ROBIN)))) {
             Backend dead = system.users.getFirst();
             CircuitBreaker breaker = breakers.circuitBreaker(dead.instance().address());
             dead.stop();
