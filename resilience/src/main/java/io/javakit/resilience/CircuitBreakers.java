@@ -27,8 +27,8 @@ public final class CircuitBreakers {
 
     /**
      * The seed's breaker (gobreaker's defaults): opens after more than 5 consecutive failures, stays open 60 s,
-     * then lets one trial call through. Only instance failures count; rate limits are ignored, and client errors
-     * such as not-found count as successes, since the instance answered.
+     * then lets one trial call through. Only instance failures count; rate limits and {@link OverloadedException}
+     * are ignored, and client errors such as not-found count as successes, since the instance answered.
      */
     public static CircuitBreakerConfig seedDefaults() {
         return consecutiveFailures(DEFAULT_CONSECUTIVE_FAILURES, DEFAULT_OPEN_DURATION);
@@ -47,7 +47,9 @@ public final class CircuitBreakers {
                 .waitDurationInOpenState(Objects.requireNonNull(open, "open"))
                 .permittedNumberOfCallsInHalfOpenState(DEFAULT_HALF_OPEN_CALLS)
                 .recordException(EndpointException::isInstanceFailure)
-                .ignoreException(e -> EndpointException.kindOf(e) == EndpointException.Kind.RATE_LIMITED)
+                // neither a rate limit nor the caller's own bulkhead says anything about the instance
+                .ignoreException(e -> EndpointException.kindOf(e) == EndpointException.Kind.RATE_LIMITED
+                        || e instanceof OverloadedException)
                 .build();
     }
 

@@ -5,7 +5,8 @@
  *
  * <p>Starting points: {@link io.javakit.resilience.CircuitBreakers#middleware} with
  * {@link io.javakit.resilience.CircuitBreakers#seedDefaults()} (gobreaker's defaults), and
- * {@link io.javakit.resilience.RateLimiters#erroring} or {@link io.javakit.resilience.RateLimiters#delaying}.
+ * {@link io.javakit.resilience.RateLimiters#erroring} or {@link io.javakit.resilience.RateLimiters#delaying}, and
+ * {@link io.javakit.resilience.Bulkheads#middleware} to bound the calls in flight to each instance.
  * Only failures that say something about the instance ({@link
  * io.javakit.endpoint.EndpointException#isInstanceFailure}) count against its breaker: a not-found is an answer.
  */

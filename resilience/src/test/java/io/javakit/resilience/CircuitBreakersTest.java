@@ -94,6 +94,14 @@ class CircuitBreakersTest {
     }
 
     @Test
+    void theCallersOwnBulkheadRejectionsNeverOpenIt() {
+        failure.set(new OverloadedException("bulkhead 'a' is full"));
+        call(20);
+
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
     void letsOneTrialCallThroughAfterSixtySecondsAndClosesOnSuccess() throws Exception {
         failure.set(new UnavailableException("down"));
         call(6);

@@ -50,7 +50,8 @@ public final class HttpClient {
     }
 
     /**
-     * Sends one request and reads the whole response.
+     * Sends one request and reads the whole response. Of {@code headers}, the hop-by-hop ones, {@code Host} and
+     * {@code Content-Length} are not sent: this client sets them for the connection and the body it sends.
      *
      * @param timeout the longest to wait for the answer (capped by {@link #requestTimeout()})
      * @throws IOException if the instance cannot be reached or does not answer in time
@@ -61,7 +62,9 @@ public final class HttpClient {
                 .uri(uri.toString())
                 .skipUriEncoding(true)
                 .readTimeout(timeout.compareTo(requestTimeout) < 0 ? timeout : requestTimeout);
-        headers.forEach((name, value) -> request.header(io.helidon.http.HeaderNames.create(name), value));
+        // framing, Host and connection management are this client's job; a caller's values could split the request
+        ForwardedHeaders.endToEnd(headers).build()
+                .forEach((name, value) -> request.header(io.helidon.http.HeaderNames.create(name), value));
         try (HttpClientResponse response = body.length == 0 && !"POST".equals(method) && !"PUT".equals(method)
                 ? request.request() : request.submit(body)) {
             Headers.Builder received = Headers.builder();

@@ -38,12 +38,18 @@ public final class PathSegments {
     /**
      * Decodes one raw segment.
      *
-     * @throws BadRequestException if it is empty, malformed, not UTF-8, a dot segment, or decodes to '/', '\' or
-     *     a control character
+     * @throws BadRequestException if it is empty, has a raw character that must be percent-encoded (space, control,
+     *     non-ASCII), is malformed, not UTF-8, a dot segment, or decodes to '/', '\' or a control character
      */
     public static String decode(String raw) {
         if (raw.isEmpty()) {
             throw new BadRequestException("empty path segment");
+        }
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                throw new BadRequestException("path segment has a character that must be percent-encoded (code " + (int) c + ")");
+            }
         }
         String decoded = raw.indexOf('%') < 0 ? raw : percentDecode(raw);
         if (decoded.equals(".") || decoded.equals("..")) {
@@ -110,8 +116,6 @@ public final class PathSegments {
                 }
                 bytes.put((byte) (hi << 4 | lo));
                 i += 2;
-            } else if (c > 0x7f) {
-                throw new BadRequestException("non-ASCII character in path");
             } else {
                 bytes.put((byte) c);
             }

@@ -5,13 +5,14 @@
  * {@link io.javakit.transport.http.ResponseEncoder} become an {@code Endpoint<HttpRequest, HttpResponse>} through
  * {@link io.javakit.transport.http.HttpServerTransport#serve}; a {@link io.javakit.transport.http.Router} maps
  * paths with variables to such handlers, and an {@link io.javakit.transport.http.HttpServer} serves the router with
- * timeouts and size limits on by default. Typed errors become status codes through an
- * {@link io.javakit.transport.http.ErrorEncoder}.
+ * deadlines against slow clients, size limits and load shedding on by default. Typed errors become status codes
+ * through an {@link io.javakit.transport.http.ErrorEncoder}.
  *
  * <p>Client side: {@link io.javakit.transport.http.HttpClientTransport#endpoint} turns a method, a base URI, a
  * {@link io.javakit.transport.http.RequestEncoder} and a {@link io.javakit.transport.http.ResponseDecoder} into a
  * typed endpoint on a shared, pooled {@link io.javakit.transport.http.HttpClient}; non-2xx answers become typed
- * errors before the decoder runs.
+ * errors before the decoder runs. A gateway passes a request on with
+ * {@link io.javakit.transport.http.ForwardedHeaders#from}: end-to-end headers plus {@code X-Forwarded-*}.
  *
  * <p>JSON goes through Jackson: {@link io.javakit.transport.http.Json}.
  */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.javakit.endpoint.BadRequestException;
 import io.javakit.endpoint.DeadlineExceededException;
 import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.Headers;
 import io.javakit.endpoint.NotFoundException;
 import io.javakit.endpoint.RateLimitedException;
 import io.javakit.endpoint.RequestContext;
@@ -24,8 +25,10 @@ class HttpClientTransportTest {
     record Item(int id, String name) {}
 
     private final List<String> seenPaths = new CopyOnWriteArrayList<>();
+    private final List<Headers> seenHeaders = new CopyOnWriteArrayList<>();
     private final HttpServer backend = HttpServer.builder((ctx, req) -> {
         seenPaths.add(req.path());
+        seenHeaders.add(req.headers());
         String last = req.path().substring(req.path().lastIndexOf('/') + 1);
         return switch (last) {
             case "missing" -> ErrorEncoder.body(404, "not_found", "item not found.");
@@ -73,6 +76,46 @@ class HttpClientTransportTest {
         assertThatThrownBy(() -> call("broken")).isInstanceOf(UnavailableException.class);
         assertThatThrownBy(() -> call("invalid")).isInstanceOf(BadRequestException.class);
         assertThatThrownBy(() -> call("garbage")).isInstanceOf(UnavailableException.class);
+    }
+
+    @Test
+    void sendsTheForwardedHeadersOfTheIncomingRequestUpstream() throws Exception {
+        HttpRequest incoming = new HttpRequest("GET", "/items/item7", "", Headers.of("host", "gateway.example:8000",
+                "accept", "application/json", "x-forwarded-for", "203.0.113.9", "connection", "x-hop", "x-hop", "secret"),
+                null, null, "10.0.0.7:51234");
+        Endpoint<ByName, Item> forwarding = HttpClientTransport.endpoint(client, "GET",
+                URI.create("http://127.0.0.1:" + backend.port() + "/items"),
+                (ctx, req) -> new OutgoingRequest(List.of(req.name()), "", ForwardedHeaders.from(incoming), null),
+                Json.decoder(Item.class));
+
+        forwarding.call(RequestContext.background(), new ByName("item7"));
+
+        Headers upstream = seenHeaders.getFirst();
+        assertThat(upstream.first("x-forwarded-for")).hasValue("203.0.113.9, 10.0.0.7");
+        assertThat(upstream.first("x-forwarded-host")).hasValue("gateway.example:8000");
+        assertThat(upstream.first("x-forwarded-proto")).hasValue("http");
+        assertThat(upstream.first("accept")).hasValue("application/json");
+        assertThat(upstream.contains("x-hop")).isFalse();
+        assertThat(upstream.first("host")).hasValue("127.0.0.1:" + backend.port());
+    }
+
+    @Test
+    void neverPassesOnACallersHostFramingOrConnectionHeaders() throws Exception {
+        Endpoint<ByName, Item> careless = HttpClientTransport.endpoint(client, "POST",
+                URI.create("http://127.0.0.1:" + backend.port() + "/items"),
+                (ctx, req) -> new OutgoingRequest(List.of(req.name()), "", Headers.of("host", "evil.example",
+                        "content-length", "999", "transfer-encoding", "chunked", "connection", "close",
+                        "upgrade", "websocket", "x-request-id", "r-1"), "{}".getBytes()),
+                Json.decoder(Item.class));
+
+        assertThat(careless.call(RequestContext.background(), new ByName("item7"))).isEqualTo(new Item(7, "item7"));
+
+        Headers upstream = seenHeaders.getFirst();
+        assertThat(upstream.first("host")).hasValue("127.0.0.1:" + backend.port());
+        assertThat(upstream.first("content-length")).hasValue("2");
+        assertThat(upstream.contains("transfer-encoding")).isFalse();
+        assertThat(upstream.contains("upgrade")).isFalse();
+        assertThat(upstream.first("x-request-id")).hasValue("r-1");
     }
 
     @Test

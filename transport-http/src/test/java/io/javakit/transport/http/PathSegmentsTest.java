@@ -22,7 +22,8 @@ class PathSegmentsTest {
 
     @Test
     void rejectsAnythingThatCouldChangeThePathsShape() {
-        for (String raw : new String[] {"a%2Fb", "a%2fb", "..", "%2E%2E", ".", "a%5Cb", "%00", "a%0D%0Ab", "%", "%zz", "%C3", "%FF", ""}) {
+        for (String raw : new String[] {"a%2Fb", "a%2fb", "..", "%2E%2E", ".", "a%5Cb", "%00", "a%0D%0Ab", "%", "%zz", "%C3", "%FF", "",
+            "J\u00fcrgen", "a b", "a\tb", "a\u007fb"}) {
             assertThatThrownBy(() -> PathSegments.decode(raw)).as(raw).isInstanceOf(BadRequestException.class);
         }
     }

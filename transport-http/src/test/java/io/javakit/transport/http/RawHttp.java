@@ -13,26 +13,37 @@ public final class RawHttp {
 
     /** Sends {@code request} and returns the response head and body as text ("" if the server just closed). */
     public static String exchange(int port, String request) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            socket.setSoTimeout(5000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[8192];
-            try {
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    out.write(buf, 0, n);
-                    if (complete(out.toString(StandardCharsets.ISO_8859_1))) {
-                        break;
-                    }
-                }
-            } catch (IOException closedOrTimedOut) {
-                // what arrived so far is the answer
-            }
-            return out.toString(StandardCharsets.ISO_8859_1);
+        try (Socket socket = open(port)) {
+            return exchange(socket, request);
         }
+    }
+
+    /** A connection to the server on {@code port}, with a 5 s read timeout. */
+    public static Socket open(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    /**
+     * Sends {@code request} on an open connection and returns one response, head and body, as text (what arrived
+     * before the server closed or the read timed out, if it did).
+     */
+    public static String exchange(Socket socket, String request) throws IOException {
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            // byte by byte, so that nothing of a next response on the same connection is consumed
+            for (int b; !complete(out.toString(StandardCharsets.ISO_8859_1)) && (b = in.read()) >= 0; ) {
+                out.write(b);
+            }
+        } catch (IOException closedOrTimedOut) {
+            // what arrived so far is the answer
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
     }
 
     /** The status code of the answer, or -1 if the server closed without one. */

@@ -15,7 +15,7 @@ public final class RejectionHandler implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders headers, String message) {
-        int status = defaultStatus.code();
+        int status = statusOf(request, eventType, defaultStatus);
         var body = ErrorEncoder.body(status, code(status), describe(status));
         return TransportResponse.builder()
                 .status(Status.create(status))
@@ -26,11 +26,21 @@ public final class RejectionHandler implements DirectHandler {
                 .build();
     }
 
+    /**
+     * The engine reports a request line it cannot parse at all (an illegal character in the method, say) as an
+     * internal error with no request attached. Those are the client's bytes, not a bug: a 400, which also spares the
+     * log the stack trace the engine writes for every 500.
+     */
+    private static int statusOf(TransportRequest request, EventType eventType, Status defaultStatus) {
+        return eventType == EventType.INTERNAL_ERROR && request.method().isEmpty() ? 400 : defaultStatus.code();
+    }
+
     private static String code(int status) {
         return switch (status) {
             case 413 -> "payload_too_large";
             case 414 -> "uri_too_long";
             case 431 -> "headers_too_large";
+            case 501 -> "not_implemented";
             case 505 -> "http_version_not_supported";
             default -> status >= 500 ? "internal" : "bad_request";
         };
@@ -41,6 +51,7 @@ public final class RejectionHandler implements DirectHandler {
             case 413 -> "request body too large";
             case 414 -> "request line too long";
             case 431 -> "request headers too large";
+            case 501 -> "transfer encoding not supported";
             case 505 -> "HTTP version not supported";
             default -> status >= 500 ? "internal error" : "malformed request";
         };
