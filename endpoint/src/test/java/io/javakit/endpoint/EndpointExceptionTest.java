@@ -32,6 +32,14 @@ class EndpointExceptionTest {
     }
 
     @Test
+    void theCallersOwnConcurrencyBoundIsRetriedElsewhereButSaysNothingOfTheInstance() {
+        OverloadedException e = new OverloadedException("x");
+        assertThat(EndpointException.kindOf(e)).isEqualTo(EndpointException.Kind.UNAVAILABLE);
+        assertThat(EndpointException.isRetryable(e)).isTrue();
+        assertThat(EndpointException.isInstanceFailure(e)).isFalse();
+    }
+
+    @Test
     void unknownErrorsAreInternalAndNotRetried() {
         IOException e = new IOException("boom");
         assertThat(EndpointException.kindOf(e)).isEqualTo(EndpointException.Kind.INTERNAL);

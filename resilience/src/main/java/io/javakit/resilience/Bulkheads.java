@@ -2,6 +2,7 @@ package io.javakit.resilience;
 
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.javakit.endpoint.OverloadedException;
 import io.javakit.endpoint.Middleware;
 import java.time.Duration;
 import java.util.Objects;

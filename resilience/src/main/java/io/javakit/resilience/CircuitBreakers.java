@@ -3,6 +3,7 @@ package io.javakit.resilience;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.javakit.endpoint.OverloadedException;
 import io.javakit.endpoint.EndpointException;
 import io.javakit.endpoint.Middleware;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.javakit.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.javakit.endpoint.OverloadedException;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.endpoint.EndpointException;
 import io.javakit.endpoint.RequestContext;

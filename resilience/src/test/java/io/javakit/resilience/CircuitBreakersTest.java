@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.javakit.endpoint.OverloadedException;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.endpoint.NotFoundException;
 import io.javakit.endpoint.RateLimitedException;

@@ -77,7 +77,8 @@ public final class Deadlines {
             if (nanos <= 0) {
                 throw new DeadlineExceededException("deadline exceeded before sending");
             }
-            return outgoing.withHeader(HEADER, Long.toString((nanos + 999_999) / 1_000_000));
+            Headers headers = outgoing.headers().toBuilder().set(HEADER, Long.toString((nanos + 999_999) / 1_000_000)).build();
+            return new OutgoingRequest(outgoing.pathSegments(), outgoing.query(), headers, outgoing.body());
         };
     }
 

@@ -1,6 +1,10 @@
 package io.javakit.transport.http;
 
+import io.javakit.endpoint.Attribute;
 import io.javakit.endpoint.Headers;
+import io.javakit.endpoint.Middleware;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -23,6 +27,13 @@ import java.util.Set;
  * <pre>{@code
  * OutgoingRequest upstream = new OutgoingRequest(segments, incoming.query(), ForwardedHeaders.from(incoming), body);
  * }</pre>
+ *
+ * A gateway whose client endpoints take typed requests captures them on the server side and adds them on the
+ * client side, as tracing does with {@code traceparent}:
+ * <pre>{@code
+ * HttpServer.builder(ForwardedHeaders.capture().wrap(router))
+ * HttpClientTransport.endpoint(client, "GET", uri, ForwardedHeaders.forward(encoder), decoder)
+ * }</pre>
  */
 public final class ForwardedHeaders {
     public static final String X_FORWARDED_FOR = "X-Forwarded-For";
@@ -34,7 +45,34 @@ public final class ForwardedHeaders {
     /** Set by the client for the hop it sends on, never copied from the caller. */
     private static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length");
 
+    /** Where {@link #capture()} keeps the headers to forward for the request being served. */
+    public static final Attribute<Headers> ATTRIBUTE = Attribute.of("forwarded-headers", Headers.class);
+
     private ForwardedHeaders() {}
+
+    /** Keeps {@link #from(HttpRequest)} of each request in its context, for {@link #forward} to send on. */
+    public static Middleware<HttpRequest, HttpResponse> capture() {
+        return next -> (ctx, request) -> next.call(ctx.with(ATTRIBUTE, from(request)), request);
+    }
+
+    /**
+     * Sends the captured headers along with what {@code encoder} produces; the encoder's own headers win over
+     * forwarded ones of the same name (a deadline or a trace context is the gateway's, not the caller's).
+     */
+    public static <Req> RequestEncoder<Req> forward(RequestEncoder<Req> encoder) {
+        Objects.requireNonNull(encoder, "encoder");
+        return (ctx, request) -> {
+            OutgoingRequest outgoing = encoder.encode(ctx, request);
+            Optional<Headers> forwarded = ctx.get(ATTRIBUTE);
+            if (forwarded.isEmpty()) {
+                return outgoing;
+            }
+            Headers.Builder headers = forwarded.get().toBuilder();
+            outgoing.headers().forEach((name, value) -> headers.remove(name));
+            outgoing.headers().forEach(headers::add);
+            return new OutgoingRequest(outgoing.pathSegments(), outgoing.query(), headers.build(), outgoing.body());
+        };
+    }
 
     /** The headers to send upstream on behalf of {@code incoming}. */
     public static Headers from(HttpRequest incoming) {

@@ -97,4 +97,35 @@ class ForwardedHeadersTest {
 
         assertThat(out.all("x-forwarded-host")).containsExactly("shop.example:8000");
     }
+
+    @Test
+    void aGatewayCapturesOnTheServerAndForwardsOnTheClientOverRealHops() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Headers> upstreamSaw = new java.util.concurrent.atomic.AtomicReference<>();
+        try (HttpServer upstream = HttpServer.builder((ctx, req) -> {
+                    upstreamSaw.set(req.headers());
+                    return HttpResponse.json(200, "{}".getBytes());
+                }).host("127.0.0.1").start()) {
+            HttpClient client = HttpClient.ofDefaults();
+            io.javakit.endpoint.Endpoint<String, String> callUpstream = HttpClientTransport.endpoint(client, "GET",
+                    java.net.URI.create("http://127.0.0.1:" + upstream.port()),
+                    ForwardedHeaders.forward(Deadlines.propagate((ctx, name) -> OutgoingRequest.path(name))), (ctx, res) -> res.bodyText());
+            try (HttpServer gateway = HttpServer.builder(ForwardedHeaders.capture().wrap((ctx, req) -> HttpResponse.json(200,
+                    callUpstream.call(ctx.narrowTimeout(java.time.Duration.ofMillis(500)), "x").getBytes()))).host("127.0.0.1").start()) {
+                HttpResponse response = client.send("GET", java.net.URI.create("http://127.0.0.1:" + gateway.port() + "/x"),
+                        Headers.of("X-Custom", "kept", "Connection", "X-Secret", "X-Secret", "hop", "Proxy-Authorization", "Basic a",
+                                Deadlines.HEADER, "60000"),
+                        new byte[0], java.time.Duration.ofSeconds(5));
+
+                assertThat(response.status()).isEqualTo(200);
+                Headers seen = upstreamSaw.get();
+                assertThat(seen.first("x-custom")).hasValue("kept");
+                assertThat(seen.first(ForwardedHeaders.X_FORWARDED_FOR)).hasValue("127.0.0.1");
+                assertThat(seen.first(ForwardedHeaders.X_FORWARDED_PROTO)).hasValue("http");
+                assertThat(seen.contains("x-secret")).isFalse();
+                assertThat(seen.contains("proxy-authorization")).isFalse();
+                assertThat(seen.all(Deadlines.HEADER)).as("the gateway's own deadline, once").singleElement()
+                        .satisfies(ms -> assertThat(Long.parseLong(ms)).isLessThanOrEqualTo(500));
+            }
+        }
+    }
 }
