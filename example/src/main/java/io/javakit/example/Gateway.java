@@ -16,8 +16,10 @@ import io.javakit.example.users.UserService;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.javakit.metrics.Metrics;
 import io.javakit.tracing.Tracing;
+import io.javakit.resilience.Bulkheads;
 import io.javakit.resilience.CircuitBreakers;
 import io.javakit.transport.http.Deadlines;
+import io.javakit.transport.http.ForwardedHeaders;
 import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
@@ -114,9 +116,11 @@ public final class Gateway implements AutoCloseable {
      *     ({@link OutlierDetection#ofDefaults()}: 5 failures in a row or half of 20+ requests, 5 s and growing)
      * @param healthChecks how often to probe each instance's {@code GET /health/ready}, keeping those that fail out
      *     of rotation; {@link Duration#ZERO} for no probes (the registry's health and ejection still apply)
+     * @param maxConcurrentRequests requests the gateway serves at once; more are answered 503 at once
+     * @param maxConcurrentPerInstance calls in flight to one instance; more go to another instance, or fail 503
      */
     public record Resilience(Duration deadline, Map<String, Balancing> balancing, Map<Instance, Integer> weights, int maxAttempts,
-                             boolean ejectOutliers, Duration healthChecks) {
+                             boolean ejectOutliers, Duration healthChecks, int maxConcurrentRequests, int maxConcurrentPerInstance) {
         public Resilience {
             Objects.requireNonNull(deadline, "deadline");
             if (deadline.isNegative() || deadline.isZero()) {
@@ -135,37 +139,58 @@ public final class Gateway implements AutoCloseable {
             if (healthChecks.isNegative()) {
                 throw new IllegalArgumentException("healthChecks: " + healthChecks + " (expected: >= 0)");
             }
+            if (maxConcurrentRequests < 1 || maxConcurrentPerInstance < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests, maxConcurrentPerInstance: " + maxConcurrentRequests
+                        + ", " + maxConcurrentPerInstance + " (expected: >= 1)");
+            }
         }
 
-        /** 1 s deadline (the seed's retry budget), P2C everywhere, 3 attempts, outlier ejection, no probes. */
+        /**
+         * Calls in flight to one instance by default: 256. An instance on a small machine answering in a few
+         * milliseconds serves tens of thousands of requests a second within it; far more in flight means it is
+         * stalling, and piling on only deepens its queue.
+         */
+        public static final int DEFAULT_MAX_CONCURRENT_PER_INSTANCE = 256;
+
+        /**
+         * 1 s deadline (the seed's retry budget), P2C everywhere, 3 attempts, outlier ejection, no probes,
+         * {@link HttpServer#DEFAULT_MAX_CONCURRENT_REQUESTS} at once, {@link #DEFAULT_MAX_CONCURRENT_PER_INSTANCE} per
+         * instance.
+         */
         public static Resilience defaults() {
-            return new Resilience(Retry.DEFAULT_MAX_TIME, Map.of(), Map.of(), Retry.DEFAULT_MAX_ATTEMPTS, true, Duration.ZERO);
+            return new Resilience(Retry.DEFAULT_MAX_TIME, Map.of(), Map.of(), Retry.DEFAULT_MAX_ATTEMPTS, true, Duration.ZERO,
+                    HttpServer.DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONCURRENT_PER_INSTANCE);
         }
 
         public Resilience withDeadline(Duration deadline) {
-            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks);
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks, maxConcurrentRequests, maxConcurrentPerInstance);
         }
 
         public Resilience withBalancing(String service, Balancing how) {
             Map<String, Balancing> next = new HashMap<>(balancing);
             next.put(service, how);
-            return new Resilience(deadline, next, weights, maxAttempts, ejectOutliers, healthChecks);
+            return new Resilience(deadline, next, weights, maxAttempts, ejectOutliers, healthChecks, maxConcurrentRequests, maxConcurrentPerInstance);
         }
 
         public Resilience withWeights(Map<Instance, Integer> weights) {
-            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks);
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks, maxConcurrentRequests, maxConcurrentPerInstance);
         }
 
         public Resilience withMaxAttempts(int maxAttempts) {
-            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks);
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks, maxConcurrentRequests, maxConcurrentPerInstance);
         }
 
         public Resilience withOutlierEjection(boolean ejectOutliers) {
-            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks);
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks, maxConcurrentRequests, maxConcurrentPerInstance);
+        }
+
+        public Resilience withConcurrencyLimits(int maxConcurrentRequests, int maxConcurrentPerInstance) {
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks, maxConcurrentRequests,
+                    maxConcurrentPerInstance);
         }
 
         public Resilience withHealthChecks(Duration every) {
-            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, every);
+            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, every, maxConcurrentRequests, maxConcurrentPerInstance);
         }
 
         Balancing balancingOf(String service) {
@@ -221,12 +246,13 @@ public final class Gateway implements AutoCloseable {
         ProductService remoteProducts = (ctx, name) -> products.call(ctx, new ByName(name));
 
         String self = "localhost:" + port;
-        HttpServer server = HttpServer.builder(Middleware.chain(Tracing.extract(), Deadlines.server(resilience.deadline())).wrap(Router.builder()
+        HttpServer server = HttpServer.builder(Middleware.chain(Tracing.extract(), ForwardedHeaders.capture(),
+                        Deadlines.server(resilience.deadline())).wrap(Router.builder()
                 .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self,
                         settings.quiet(), upstreamErrors("users", resilience.deadline())))
                 .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self,
                         settings.quiet(), upstreamErrors("products", resilience.deadline())))
-                .build())).host(host).port(port).start();
+                .build())).maxConcurrentRequests(resilience.maxConcurrentRequests()).host(host).port(port).start();
         return new Gateway(server, Map.of("users", userInstances, "products", productInstances), metrics, Metrics.bindJvm(metrics),
                 settings.breakers(), errors);
     }
@@ -265,8 +291,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * One client endpoint per instance: GET http://instance/{name}, counted, behind its rate limiter and breaker,
-     * each attempt a client span whose context travels in the request's {@code traceparent}; instances that keep
+     * One client endpoint per instance: GET http://instance/{name} with the caller's end-to-end headers and
+     * {@code X-Forwarded-*}, counted, behind a bound on calls in flight, its rate limiter and its breaker, each attempt
+     * a client span whose context travels in the request's {@code traceparent}; instances that keep
      * failing are ejected for a while, and with health checks, those failing their probes are left out.
      */
     private static <T> Pool<T> instances(HttpClient client, Instancer instancer, String service, Class<T> type,
@@ -276,12 +303,14 @@ public final class Gateway implements AutoCloseable {
                 : Optional.of(HealthCheckedInstancer.builder(instancer, readinessProbe(client)).interval(resilience.healthChecks()).build());
         Endpointer<ByName, T> known = Endpointer.of(probes.<Instancer>map(p -> p).orElse(instancer), instance -> Middleware.chain(
                         Metrics.<ByName, T>balancerPicks(metrics, service, instance.address()),
+                        Bulkheads.<ByName, T>middleware(Bulkheads.concurrencyLimit(instance.address(), resilience.maxConcurrentPerInstance())),
                         Gateway.<T>limiter(instance, settings, metrics),
                         CircuitBreakers.<ByName, T>middleware(settings.breakers().circuitBreaker(instance.address())),
                         errors.<ByName, T>recorder(service),
                         Tracing.<ByName, T>client(Serve.tracer(), "GET /{name}"))
                 .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),
-                        Deadlines.propagate(Tracing.inject((ctx, req) -> OutgoingRequest.path(req.name()))), Json.decoder(type))));
+                        Deadlines.propagate(Tracing.inject(ForwardedHeaders.forward((ctx, req) -> OutgoingRequest.path(req.name())))),
+                        Json.decoder(type))));
         OutlierDetection ejection = OutlierDetection.builder()
                 .maxEjectedPercent(resilience.ejectOutliers() ? OutlierDetection.DEFAULT_MAX_EJECTED_PERCENT : 0)
                 .listener(new OutlierDetection.Listener() {

@@ -171,6 +171,12 @@ public final class Main implements Runnable {
         @Option(names = "--health-checks", defaultValue = "0", paramLabel = "MS",
                 description = "Probe each instance's /health/ready every MS ms and keep failing ones out of rotation; 0 = no probes (default).")
         long healthCheckMillis;
+        @Option(names = "--max-concurrent-requests", defaultValue = "1000",
+                description = "Requests served at once; more are answered 503 at once instead of queueing (default: ${DEFAULT-VALUE}).")
+        int maxConcurrentRequests;
+        @Option(names = "--max-concurrent-per-instance", defaultValue = "256",
+                description = "Calls in flight to one instance; more go to another instance (default: ${DEFAULT-VALUE}).")
+        int maxConcurrentPerInstance;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -206,8 +212,12 @@ public final class Main implements Runnable {
             if (healthCheckMillis < 0) {
                 throw new CommandLine.ParameterException(cli, "--health-checks: " + healthCheckMillis + " (expected: >= 0 ms)");
             }
+            if (maxConcurrentRequests < 1 || maxConcurrentPerInstance < 1) {
+                throw new CommandLine.ParameterException(cli, "--max-concurrent-requests and --max-concurrent-per-instance: "
+                        + maxConcurrentRequests + ", " + maxConcurrentPerInstance + " (expected: >= 1)");
+            }
             Gateway.Resilience resilience = new Gateway.Resilience(Duration.ofMillis(deadlineMillis), Map.of(), Map.of(), maxAttempts,
-                    outlierEjection, Duration.ofMillis(healthCheckMillis));
+                    outlierEjection, Duration.ofMillis(healthCheckMillis), maxConcurrentRequests, maxConcurrentPerInstance);
             for (String choice : balancers) {
                 int eq = choice.indexOf('=');
                 Gateway.Balancing how = balancing(cli, eq < 0 ? choice : choice.substring(eq + 1));

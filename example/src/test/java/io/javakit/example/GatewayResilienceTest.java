@@ -9,6 +9,7 @@ import io.javakit.sd.FixedInstancer;
 import io.javakit.sd.Instance;
 import io.javakit.transport.http.Deadlines;
 import io.javakit.transport.http.HungServer;
+import io.javakit.transport.http.RawHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -196,6 +197,45 @@ class GatewayResilienceTest {
             readiness.set(true);
 
             await().atMost(Duration.ofSeconds(5)).until(() -> system.gateway.instances("users").contains(starting.instance()));
+        }
+    }
+
+    @Test
+    void anOverloadedGatewayShedsAtOnceWith503sAndServesEveryoneOnceLoadDrops() throws Exception {
+        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults().withConcurrencyLimits(4, 256)))) {
+            system.users.forEach(b -> b.faults.set(Fault.SLOW));
+            List<CompletableFuture<HttpResponse<String>>> burst = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                burst.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + system.gateway.port() + "/users/user1"))
+                        .build(), BodyHandlers.ofString()));
+            }
+            List<HttpResponse<String>> answers = burst.stream().map(CompletableFuture::join).toList();
+
+            assertThat(answers).extracting(HttpResponse::statusCode).containsOnly(200, 503);
+            assertThat(answers).filteredOn(r -> r.statusCode() == 200).hasSizeBetween(1, 4);
+            assertThat(answers).filteredOn(r -> r.statusCode() == 503).allSatisfy(r -> {
+                assertThat(r.body()).contains("\"error\":\"overloaded\"");
+                assertThat(r.headers().firstValue("retry-after")).isPresent();
+            });
+            system.users.forEach(b -> b.faults.set(Fault.NONE));
+            for (int i = 0; i < 10; i++) {
+                assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void instancesGetTheCallersHeadersAndWhoTheCallerWasButNoHopByHopHeaders() throws Exception {
+        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults()))) {
+            String response = RawHttp.exchange(system.gateway.port(), "GET /users/user1 HTTP/1.1\r\nHost: gw\r\nX-Tenant: acme\r\n"
+                    + "X-Forwarded-For: 203.0.113.9\r\nConnection: X-Internal, close\r\nX-Internal: secret\r\n\r\n");
+
+            assertThat(response).startsWith("HTTP/1.1 200");
+            io.javakit.endpoint.Headers seen = system.users.stream().flatMap(b -> b.headers.stream()).findFirst().orElseThrow();
+            assertThat(seen.first("x-tenant")).hasValue("acme");
+            assertThat(seen.first("x-forwarded-for")).hasValue("203.0.113.9, 127.0.0.1");
+            assertThat(seen.first("x-forwarded-proto")).hasValue("http");
+            assertThat(seen.contains("x-internal")).isFalse();
         }
     }
 }
