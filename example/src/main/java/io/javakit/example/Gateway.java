@@ -211,6 +211,14 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * Room left under the instances' header limits for what the gateway adds to forwarded headers (trace context,
+     * {@code X-Forwarded-*}, the deadline, the client's own), so that a request the gateway accepts is never one its
+     * instances refuse.
+     */
+    private static final int FORWARDING_HEADROOM_HEADERS = 16;
+    private static final int FORWARDING_HEADROOM_BYTES = 2 * 1024;
+
     private final HttpServer server;
     private final Map<String, Pool<?>> pools;
     private final PrometheusMeterRegistry metrics;
@@ -252,7 +260,10 @@ public final class Gateway implements AutoCloseable {
                         settings.quiet(), upstreamErrors("users", resilience.deadline())))
                 .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self,
                         settings.quiet(), upstreamErrors("products", resilience.deadline())))
-                .build())).maxConcurrentRequests(resilience.maxConcurrentRequests()).host(host).port(port).start();
+                .build())).maxConcurrentRequests(resilience.maxConcurrentRequests())
+                .maxHeaderCount(HttpServer.DEFAULT_MAX_HEADER_COUNT - FORWARDING_HEADROOM_HEADERS)
+                .maxHeaderBytes(HttpServer.DEFAULT_MAX_HEADER_BYTES - FORWARDING_HEADROOM_BYTES)
+                .host(host).port(port).start();
         return new Gateway(server, Map.of("users", userInstances, "products", productInstances), metrics, Metrics.bindJvm(metrics),
                 settings.breakers(), errors);
     }

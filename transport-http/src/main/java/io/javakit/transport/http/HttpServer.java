@@ -4,6 +4,8 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.WebServer;
@@ -150,12 +152,12 @@ public final class HttpServer implements AutoCloseable {
                     body = readBody(req, admitted);
                 } catch (RuntimeException e) {
                     deadlines.requestRead();
-                    failOnBody(res, e);
+                    failOnBody(req, res, e);
                     return;
                 }
                 deadlines.requestRead();
                 if (!admitted) {
-                    send(res, rejection);
+                    send(req, res, rejection);
                     return;
                 }
                 HttpRequest request = new HttpRequest(req.prologue().method().text(), req.path().rawPath(),
@@ -168,7 +170,7 @@ public final class HttpServer implements AutoCloseable {
                     HttpServerTransport.logIfUnexpected(request, e);
                     response = ErrorEncoder.json().encode(ctx, e);
                 }
-                send(res, response);
+                send(req, res, response);
             } finally {
                 if (admitted) {
                     inFlight.onComplete();
@@ -214,11 +216,11 @@ public final class HttpServer implements AutoCloseable {
          * A body that cannot be read leaves the connection out of step: nothing after it can be trusted to start a
          * request. The client gets its answer, if it is still there, and the connection is closed.
          */
-        private static void failOnBody(ServerResponse res, RuntimeException e) {
+        private static void failOnBody(ServerRequest req, ServerResponse res, RuntimeException e) {
             HttpResponse answer = e instanceof RequestException re && re.status().code() == 413
                     ? BODY_TOO_LARGE : MALFORMED_BODY;
             try {
-                send(res, answer.withHeader("connection", "close"));
+                send(req, res, answer.withHeader("connection", "close"));
             } catch (RuntimeException clientGone) {
                 // the body broke off because the client left: nobody to answer
             }
@@ -226,10 +228,16 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
-    private static void send(ServerResponse res, HttpResponse response) {
+    /** Sends {@code response}; to a HEAD request, its headers and length only, as RFC 9110 says (the engine would send the body). */
+    private static void send(ServerRequest req, ServerResponse res, HttpResponse response) {
         res.status(response.status());
         response.headers().forEach((name, value) -> res.header(name, value));
-        res.send(response.body());
+        if (req.prologue().method().equals(Method.HEAD)) {
+            res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(response.body().length));
+            res.send();
+        } else {
+            res.send(response.body());
+        }
     }
 
     /** RFC 9110 token: the only characters a header name may have. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -140,6 +141,28 @@ class HostileRequestsTest {
     @BeforeEach
     void forgetServedPaths() {
         servedPaths.clear();
+    }
+
+    @Test
+    void anAnswerToHeadHasItsLengthButNoBodySoTheNextAnswerOnTheConnectionIsReadRight() throws Exception {
+        try (Socket connection = RawHttp.open(server.port())) {
+            connection.setSoTimeout(5_000);
+            connection.getOutputStream().write(("HEAD /items/a HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /items/next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            StringBuilder both = new StringBuilder();
+            byte[] buffer = new byte[4096];
+            while (!both.toString().contains("{\"name\":\"item\"}")) { // the GET's body: both answers are in
+                int n = connection.getInputStream().read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                both.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+
+            String[] answers = both.toString().split("\r\n\r\n", 2);
+            assertThat(answers[0]).startsWith("HTTP/1.1 405").containsIgnoringCase("content-length: ");
+            assertThat(answers[1]).as("the GET's answer comes right after the HEAD's headers").startsWith("HTTP/1.1 200");
+        }
     }
 
     @Test

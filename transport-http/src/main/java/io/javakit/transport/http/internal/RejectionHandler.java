@@ -17,13 +17,13 @@ public final class RejectionHandler implements DirectHandler {
                                     ServerResponseHeaders headers, String message) {
         int status = statusOf(request, eventType, defaultStatus);
         var body = ErrorEncoder.body(status, code(status), describe(status));
-        return TransportResponse.builder()
+        var response = TransportResponse.builder()
                 .status(Status.create(status))
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .header(HeaderValues.CONNECTION_CLOSE)
-                .keepAlive(false)
-                .entity(body.body())
-                .build();
+                .keepAlive(false);
+        // an answer to HEAD has no body (RFC 9110 section 9.3.2), however early the request was refused
+        return (request.method().equals("HEAD") ? response : response.entity(body.body())).build();
     }
 
     /**
