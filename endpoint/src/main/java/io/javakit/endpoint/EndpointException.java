@@ -71,11 +71,11 @@ public class EndpointException extends RuntimeException {
     /**
      * Whether {@code error} says something about the health of the instance that raised it, so that circuit
      * breakers and outlier detection should count it: unavailability, timeouts and unexpected errors do; a caller's
-     * bad request, a not-found, a rate limit or the caller's own {@linkplain OverloadedException concurrency bound}
-     * do not.
+     * bad request, a not-found, a rate limit, or a call the caller's own guard {@linkplain NotSentException never
+     * sent} do not.
      */
     public static boolean isInstanceFailure(Throwable error) {
-        if (error instanceof OverloadedException) {
+        if (error instanceof NotSentException) {
             return false;
         }
         Kind kind = kindOf(error);

@@ -32,11 +32,12 @@ class EndpointExceptionTest {
     }
 
     @Test
-    void theCallersOwnConcurrencyBoundIsRetriedElsewhereButSaysNothingOfTheInstance() {
-        OverloadedException e = new OverloadedException("x");
-        assertThat(EndpointException.kindOf(e)).isEqualTo(EndpointException.Kind.UNAVAILABLE);
-        assertThat(EndpointException.isRetryable(e)).isTrue();
-        assertThat(EndpointException.isInstanceFailure(e)).isFalse();
+    void callsTheCallersOwnGuardNeverSentAreRetriedElsewhereButSayNothingOfTheInstance() {
+        for (NotSentException e : List.of(new OverloadedException("x"), new NotSentException("breaker open"))) {
+            assertThat(EndpointException.kindOf(e)).isEqualTo(EndpointException.Kind.UNAVAILABLE);
+            assertThat(EndpointException.isRetryable(e)).isTrue();
+            assertThat(EndpointException.isInstanceFailure(e)).isFalse();
+        }
     }
 
     @Test

@@ -79,9 +79,16 @@ public final class Gateway implements AutoCloseable {
             this(users, products, rateLimit, maxWait, breakers, quiet, true, Resilience.defaults());
         }
 
+        /**
+         * How long an instance's breaker stays open: 5 s, the first ejection's length, where the seed kept
+         * gobreaker's 60 s: with that, instances restarted one after another in a rolling deploy each stayed
+         * refused for a minute, until none was left.
+         */
+        public static final Duration BREAKER_OPEN = Duration.ofSeconds(5);
+
         public static Settings defaults(Instancer users, Instancer products) {
-            return new Settings(users, products, RateLimiters.DEFAULT_REQUESTS_PER_SECOND, Duration.ZERO,
-                    CircuitBreakerRegistry.of(CircuitBreakers.seedDefaults()), false);
+            return new Settings(users, products, RateLimiters.DEFAULT_REQUESTS_PER_SECOND, Duration.ZERO, CircuitBreakerRegistry.of(
+                    CircuitBreakers.consecutiveFailures(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES, BREAKER_OPEN)), false);
         }
 
         public Settings withResilience(Resilience resilience) {

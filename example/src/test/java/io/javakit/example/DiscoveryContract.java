@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.javakit.sd.Instancer;
+import io.javakit.transport.http.RawHttp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -97,6 +98,17 @@ abstract class DiscoveryContract {
             assertThat(load.errors).isEmpty();
             assertThat(leaving.served()).isEqualTo(servedWhenGone);
         }
+    }
+
+    @Test
+    void aStoppingInstanceDeregistersFirstAndKeepsAnsweringThroughItsGrace() throws Exception {
+        ServiceProcess leaving = startUsers();
+
+        leaving.signalTerminate();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> leaving.firstLine("deregistered").isPresent());
+
+        assertThat(RawHttp.status(leaving.port, "GET /user1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+                .as("still answering during the grace after deregistering").isEqualTo(200);
     }
 
     @Test

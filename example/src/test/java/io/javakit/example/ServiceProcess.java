@@ -74,6 +74,11 @@ final class ServiceProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** SIGTERM, without waiting. */
+    void signalTerminate() {
+        process.destroy();
+    }
+
     /** SIGKILL: no deregistration, no drain. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -3,9 +3,9 @@ package io.javakit.resilience;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
-import io.javakit.endpoint.OverloadedException;
 import io.javakit.endpoint.EndpointException;
 import io.javakit.endpoint.Middleware;
+import io.javakit.endpoint.NotSentException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -28,8 +28,8 @@ public final class CircuitBreakers {
 
     /**
      * The seed's breaker (gobreaker's defaults): opens after more than 5 consecutive failures, stays open 60 s,
-     * then lets one trial call through. Only instance failures count; rate limits and {@link OverloadedException}
-     * are ignored, and client errors such as not-found count as successes, since the instance answered.
+     * then lets one trial call through. Only instance failures count; rate limits and calls a guard
+     * {@linkplain NotSentException never sent} are ignored, and client errors such as not-found count as successes, since the instance answered.
      */
     public static CircuitBreakerConfig seedDefaults() {
         return consecutiveFailures(DEFAULT_CONSECUTIVE_FAILURES, DEFAULT_OPEN_DURATION);
@@ -48,9 +48,9 @@ public final class CircuitBreakers {
                 .waitDurationInOpenState(Objects.requireNonNull(open, "open"))
                 .permittedNumberOfCallsInHalfOpenState(DEFAULT_HALF_OPEN_CALLS)
                 .recordException(EndpointException::isInstanceFailure)
-                // neither a rate limit nor the caller's own bulkhead says anything about the instance
+                // neither a rate limit nor a call the caller's own guard never sent says anything about the instance
                 .ignoreException(e -> EndpointException.kindOf(e) == EndpointException.Kind.RATE_LIMITED
-                        || e instanceof OverloadedException)
+                        || e instanceof NotSentException)
                 .build();
     }
 

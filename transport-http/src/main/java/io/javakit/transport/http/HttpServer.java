@@ -407,6 +407,9 @@ public final class HttpServer implements AutoCloseable {
                         // the engine checks every 2 minutes by default, which would triple a 60 s idle timeout
                         .idleConnectionPeriod(tenthOf(idleTimeout))
                         .shutdownGracePeriod(drainTimeout)
+                        // the owner stops the server (close()): the engine's own JVM shutdown hook would stop it at
+                        // SIGTERM before the owner deregisters it and lets callers move away
+                        .shutdownHook(false)
                         // one protocol, configured here: with a second, discovered HTTP/1 configuration the engine
                         // guesses each connection's protocol from its first line and drops anything but a valid
                         // HTTP/1.1 request line without an answer

@@ -1,0 +1,56 @@
+package io.javakit.benchmarks.faults;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How many calls the gateway's balancer sent to each instance of one service, read from its Prometheus counter
+ * {@code javakit_balancer_picks_total{service,instance}}: retries count as picks of the instance they went to.
+ */
+record Picks(Map<String, Double> byInstance) {
+    static final String COUNTER = "javakit_balancer_picks_total";
+    private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+
+    Picks {
+        byInstance = Map.copyOf(byInstance);
+    }
+
+    /** The picks of {@code service}'s instances in a Prometheus text exposition. */
+    static Picks parse(String prometheus, String service) {
+        Map<String, Double> picks = new HashMap<>();
+        for (String line : prometheus.split("\n")) {
+            if (!line.startsWith(COUNTER + "{")) {
+                continue;
+            }
+            int labelsEnd = line.lastIndexOf('}');
+            Map<String, String> labels = new HashMap<>();
+            Matcher label = LABEL.matcher(line.substring(COUNTER.length() + 1, labelsEnd));
+            while (label.find()) {
+                labels.put(label.group(1), label.group(2));
+            }
+            if (service.equals(labels.get("service")) && labels.containsKey("instance")) {
+                picks.merge(labels.get("instance"), Double.parseDouble(line.substring(labelsEnd + 1).trim()), Double::sum);
+            }
+        }
+        return new Picks(picks);
+    }
+
+    /** The picks made since {@code earlier}. */
+    Picks since(Picks earlier) {
+        Map<String, Double> delta = new HashMap<>(byInstance);
+        earlier.byInstance.forEach((instance, count) -> delta.merge(instance, -count, Double::sum));
+        return new Picks(delta);
+    }
+
+    double total() {
+        return byInstance.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    /** {@code instance}'s share of all picks, 0 to 1; 0 when there were none. */
+    double share(String instance) {
+        double total = total();
+        return total == 0 ? 0 : byInstance.getOrDefault(instance, 0.0) / total;
+    }
+}
