@@ -14,6 +14,9 @@ import java.util.function.Predicate;
 
 /** The endpoint {@link Retry.Builder#build()} returns. A call that succeeds at once allocates one context. */
 final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
+    /** How often a retry asks the balancer again for an endpoint it has not failed on yet. */
+    private static final int REPICKS = 3;
+
     private final Balancer<Req, Res> balancer;
     private final int maxAttempts;
     private final Duration maxTime;
@@ -49,6 +52,7 @@ final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
         boolean mayRetry = idempotent.test(request);
         long end = timer.nanoTime() + maxTimeNanos;
         List<Throwable> errors = null;
+        List<Endpoint<Req, Res>> tried = null;
         for (int attempt = 1; ; attempt++) {
             long left = end - timer.nanoTime();
             if (left <= 0 || ctx.isExpired()) {
@@ -61,7 +65,12 @@ final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
             }
             ctx.log().put(CallLog.ATTEMPTS, attempt);
             try {
-                return balancer.next().call(ctx.narrowTimeout(Duration.ofNanos(Math.min(attemptTimeoutNanos, left))), request);
+                Endpoint<Req, Res> pick = pickUntried(tried);
+                if (mayRetry && attempt < maxAttempts) {
+                    tried = tried == null ? new ArrayList<>(maxAttempts) : tried;
+                    tried.add(pick);
+                }
+                return pick.call(ctx.narrowTimeout(Duration.ofNanos(Math.min(attemptTimeoutNanos, left))), request);
             } catch (NoEndpointsException e) {
                 // Nothing to try on: another pick would fail the same way.
                 errors = add(errors, e);
@@ -112,6 +121,20 @@ final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
         long left = end - timer.nanoTime();
         Optional<Duration> callers = ctx.remaining();
         return callers.isPresent() ? Math.min(left, saturatedNanos(callers.get())) : left;
+    }
+
+    /**
+     * The balancer's pick, asking again (a few times at most) while it names an endpoint this call already failed
+     * on: a retry should go to another instance, as Envoy's previous-hosts predicate has it. A balancer may well pick
+     * a failed instance again: round robin with few instances, P2C while its estimate of a just-readmitted one is
+     * still a guess. With one instance, or no luck, the pick stands.
+     */
+    private Endpoint<Req, Res> pickUntried(List<Endpoint<Req, Res>> tried) {
+        Endpoint<Req, Res> pick = balancer.next();
+        for (int again = 0; tried != null && again < REPICKS && tried.contains(pick); again++) {
+            pick = balancer.next();
+        }
+        return pick;
     }
 
     private List<Throwable> add(List<Throwable> errors, Throwable error) {

@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class RetryTest {
@@ -40,18 +41,10 @@ class RetryTest {
         }
     }
 
-    /** Hands out the same endpoint every time and counts the picks. */
-    static final class Always implements Balancer<String, String> {
-        final Endpoint<String, String> endpoint;
-        int picks;
-
-        Always(Endpoint<String, String> endpoint) {
-            this.endpoint = endpoint;
-        }
-
+    /** Hands out the same endpoint every time: one instance. */
+    record Always(Endpoint<String, String> endpoint) implements Balancer<String, String> {
         @Override
         public Endpoint<String, String> next() {
-            picks++;
             return endpoint;
         }
     }
@@ -91,6 +84,24 @@ class RetryTest {
         assertThat(Retry.retry(3, Duration.ofSeconds(1), balancer).call(ctx, "hi")).isEqualTo("b:hi");
         assertThat(balancer.picks).isEqualTo(2);
         assertThat(ctx.log().get(CallLog.ATTEMPTS)).contains(2);
+    }
+
+    @Test
+    void aRetryGoesToAnotherInstanceWhenTheBalancerPicksTheFailedOneAgain() throws Exception {
+        Endpoint<String, String> down = failing(new UnavailableException("a down"));
+        Scripted balancer = new Scripted(down, down, down, (ctx, r) -> "b:" + r);
+        RequestContext ctx = RequestContext.background();
+
+        assertThat(Retry.retry(3, Duration.ofSeconds(1), balancer).call(ctx, "hi")).isEqualTo("b:hi");
+        assertThat(ctx.log().get(CallLog.ATTEMPTS)).as("the repicks were not attempts").contains(2);
+    }
+
+    @Test
+    void withOneInstanceARetryTriesItAgain() {
+        Always only = new Always(failing(new UnavailableException("down")));
+
+        assertThatThrownBy(() -> Retry.retry(3, Duration.ofSeconds(1), only).call(RequestContext.background(), "x"))
+                .isInstanceOfSatisfying(RetryExhaustedException.class, e -> assertThat(e.attempts()).hasSize(3));
     }
 
     @Test
@@ -205,7 +216,11 @@ class RetryTest {
     void capsRetriesAtTheBudgetUnderTotalFailure() {
         FakeTimer timer = new FakeTimer();
         RetryBudget budget = RetryBudget.of(20, 10, Duration.ofSeconds(10), timer::nanoTime);
-        Always down = new Always(failing(new UnavailableException("down")));
+        AtomicInteger calls = new AtomicInteger();
+        Always down = new Always((ctx, r) -> {
+            calls.incrementAndGet();
+            throw new UnavailableException("down");
+        });
         Endpoint<String, String> retry = Retry.builder(down).idempotent(true).maxAttempts(3).noBackoff()
                 .budget(budget).timer(timer).build();
 
@@ -215,7 +230,7 @@ class RetryTest {
             timer.advance(Duration.ofMillis(10));
         }
 
-        int retries = down.picks - 1000;
+        int retries = calls.get() - 1000;
         assertThat(retries).as("20 %% of 1000 requests plus 10/s over 10 s").isBetween(280, 300);
     }
 
@@ -242,14 +257,18 @@ class RetryTest {
 
     @Test
     void retriesOnlyTheRequestsTheCallerDeclaresIdempotent() throws Exception {
-        Always down = new Always(failing(new UnavailableException("down")));
+        AtomicInteger calls = new AtomicInteger();
+        Always down = new Always((ctx, r) -> {
+            calls.incrementAndGet();
+            throw new UnavailableException("down");
+        });
         Endpoint<String, String> retry = Retry.builder(down).idempotentIf(r -> r.startsWith("GET ")).noBackoff().build();
 
         assertThatThrownBy(() -> retry.call(RequestContext.background(), "POST /orders")).isInstanceOf(UnavailableException.class);
-        assertThat(down.picks).isEqualTo(1);
+        assertThat(calls).hasValue(1);
 
         assertThatThrownBy(() -> retry.call(RequestContext.background(), "GET /orders/1")).isInstanceOf(RetryExhaustedException.class);
-        assertThat(down.picks).isEqualTo(1 + 3);
+        assertThat(calls).hasValue(1 + 3);
     }
 
     @Test
