@@ -36,11 +36,14 @@ public final class Balancers {
     public static final Duration DEFAULT_INITIAL_LATENCY = Duration.ofMillis(1);
     /**
      * The latency {@link #p2c} records for a call that failed because of the instance (unavailable, timed out,
-     * rate limited, unexpected error; not a bad request or a not-found, which are answers): at least 1 s, the
-     * default retry budget. Without it an instance that fails fast would look like the fastest one and draw the
-     * traffic.
+     * rate limited, unexpected error; not a bad request or a not-found, which are answers): at least 10 s. Without
+     * it an instance that fails fast would look like the fastest one and draw the traffic. It must outweigh a loaded
+     * healthy instance, whose cost is its latency times its requests in flight: with 1 s, under 64 concurrent
+     * callers an instance whose breaker was open still won picks against busy healthy ones (the fault suite showed
+     * requests spending all their attempts on it). Unmeasured for a while, it decays, so the instance is tried
+     * again.
      */
-    public static final Duration DEFAULT_FAILURE_PENALTY = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_FAILURE_PENALTY = Duration.ofSeconds(10);
 
     /** A {@link RandomGenerator} view of {@link ThreadLocalRandom}, safe to share because it asks per call. */
     private static final RandomGenerator THREAD_LOCAL_RANDOM = new RandomGenerator() {
