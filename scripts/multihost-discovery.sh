@@ -59,7 +59,9 @@ run_in reg etcd etcd --name reg --data-dir "$WORK/etcd" \
 run_in u1 u1 "${JAVAKIT[@]}" users --host "${IP[u1]}" --port 8080 --advertise "${IP[u1]}:8080" --registry "$REGISTRY"
 run_in u2 u2 "${JAVAKIT[@]}" users --host "${IP[u2]}" --port 8080 --advertise "${IP[u2]}:8080" --registry "$REGISTRY"
 run_in p1 p1 "${JAVAKIT[@]}" products --host "${IP[p1]}" --port 8083 --advertise "${IP[p1]}:8083" --registry "$REGISTRY"
-run_in gw gw "${JAVAKIT[@]}" gateway --host "${IP[gw]}" --port 8000 --registry "$REGISTRY"
+# round robin, so that 20 calls split evenly and prove both user hosts reachable (P2C, the default, would favour
+# whichever host answered its first calls faster)
+run_in gw gw "${JAVAKIT[@]}" gateway --host "${IP[gw]}" --port 8000 --registry "$REGISTRY" --balancer round-robin
 
 client() { ip netns exec jk-gw curl -s --max-time 3 "$@"; }
 for _ in $(seq 1 300); do

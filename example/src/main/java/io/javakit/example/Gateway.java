@@ -94,10 +94,6 @@ public final class Gateway implements AutoCloseable {
         public Settings withResilience(Resilience resilience) {
             return new Settings(users, products, rateLimit, maxWait, breakers, quiet, metrics, resilience);
         }
-
-        public Settings withMetrics(boolean metrics) {
-            return new Settings(users, products, rateLimit, maxWait, breakers, quiet, metrics, resilience);
-        }
     }
 
     /** How a service's instances are picked. */
@@ -180,10 +176,6 @@ public final class Gateway implements AutoCloseable {
         }
 
         public Resilience withWeights(Map<Instance, Integer> weights) {
-            return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks, maxConcurrentRequests, maxConcurrentPerInstance);
-        }
-
-        public Resilience withMaxAttempts(int maxAttempts) {
             return new Resilience(deadline, balancing, weights, maxAttempts, ejectOutliers, healthChecks, maxConcurrentRequests, maxConcurrentPerInstance);
         }
 
