@@ -177,6 +177,14 @@ class GatewayResilienceTest {
             assertThat(system.gateway.ejected("users")).containsExactly(failing.instance());
             assertThat(failing.paths).as("no picks once ejected").hasSizeLessThanOrEqualTo(OutlierDetection.DEFAULT_CONSECUTIVE_FAILURES);
             assertThat(system.gateway.instances("users")).as("still known, only skipped").contains(failing.instance());
+            assertThat(system.gateway.console().snapshot().services().stream().flatMap(v -> v.instances().stream())
+                    .filter(i -> i.address().equals(failing.instance().address())).findFirst().orElseThrow().health())
+                    .as("the console shows it down").isEqualTo(io.javakit.console.ConsoleModel.InstanceView.DOWN);
+            String metrics = system.gateway.admin().call(io.javakit.endpoint.RequestContext.background(),
+                    io.javakit.transport.http.HttpRequest.of("GET", "/metrics")).bodyText();
+            assertThat(metrics).contains("javakit_outlier_ejections_total{instance=\"" + failing.instance().address()
+                    + "\",reason=\"consecutive_failures\",service=\"users\"} 1.0")
+                    .contains("javakit_outlier_ejected{service=\"users\"} 1.0");
         }
     }
 
