@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * Helidon type appears in this API.
  *
  * <pre>{@code
- * try (HttpServer server = HttpServer.builder(router).port(8080).start()) {
- *     server.awaitShutdown();
- * }
+ * HttpServer server = HttpServer.builder(router).port(8080).start();
+ * // ... and when the process is told to stop (the server registers no shutdown hook of its own, so that its
+ * // owner can deregister first and let callers move away):
+ * server.close(); // stops accepting, finishes the requests in flight
  * }</pre>
  */
 public final class HttpServer implements AutoCloseable {
