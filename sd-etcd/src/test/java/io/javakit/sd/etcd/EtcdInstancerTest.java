@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.javakit.sd.Instance;
 import java.time.Duration;
@@ -12,37 +11,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class EtcdInstancerTest {
     private static final Duration WITHIN_A_SECOND = Duration.ofSeconds(1);
 
-    private static EtcdServer etcd;
-    private static Client client;
-
-    @BeforeAll
-    static void startEtcd() throws Exception {
-        etcd = EtcdServer.launch();
-        client = Client.builder().endpoints(etcd.endpoint()).build();
-    }
-
-    @AfterAll
-    static void stopEtcd() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (etcd != null) {
-            etcd.close();
-        }
-    }
+    @RegisterExtension
+    static final EtcdExtension etcd = new EtcdExtension();
 
     @Test
     void picksUpANewRegistrationWithinASecond() {
         Events events = new Events();
-        try (EtcdInstancer instancer = EtcdInstancer.create(client, "pickup");
-             EtcdRegistrar registrar = new EtcdRegistrar(client, "pickup", Instance.parse("127.0.0.1:8081"))) {
+        try (EtcdInstancer instancer = EtcdInstancer.create(etcd.client(), "pickup");
+             EtcdRegistrar registrar = new EtcdRegistrar(etcd.client(), "pickup", Instance.parse("127.0.0.1:8081"))) {
             instancer.subscribe(events);
             assertThat(events.latestAddresses()).isEmpty();
 
@@ -55,11 +37,11 @@ class EtcdInstancerTest {
     @Test
     void dropsADeregisteredInstanceWithinASecond() {
         Events events = new Events();
-        try (EtcdRegistrar first = new EtcdRegistrar(client, "leaving", Instance.parse("127.0.0.1:8081"));
-             EtcdRegistrar second = new EtcdRegistrar(client, "leaving", Instance.parse("127.0.0.1:8082"))) {
+        try (EtcdRegistrar first = new EtcdRegistrar(etcd.client(), "leaving", Instance.parse("127.0.0.1:8081"));
+             EtcdRegistrar second = new EtcdRegistrar(etcd.client(), "leaving", Instance.parse("127.0.0.1:8082"))) {
             first.register();
             second.register();
-            try (EtcdInstancer instancer = EtcdInstancer.create(client, "leaving")) {
+            try (EtcdInstancer instancer = EtcdInstancer.create(etcd.client(), "leaving")) {
                 instancer.subscribe(events);
                 // create() returns after its first read, so a new subscriber sees the registry at once.
                 assertThat(events.latestAddresses()).containsExactly("127.0.0.1:8081", "127.0.0.1:8082");
@@ -73,7 +55,7 @@ class EtcdInstancerTest {
 
     @Test
     void skipsBadRegistrationsAndPublishesTheGoodOnes() throws Exception {
-        KV kv = client.getKVClient();
+        KV kv = etcd.client().getKVClient();
         String prefix = "/javakit/services/messy/";
         put(kv, prefix + "good", "{\"host\":\"10.0.0.1\",\"port\":80}");
         put(kv, prefix + "garbage", "not json at all");
@@ -83,7 +65,7 @@ class EtcdInstancerTest {
         put(kv, prefix + "same-as-good", "{\"host\":\"10.0.0.1\",\"port\":80}");
         Events events = new Events();
         try (LogCapture logs = new LogCapture(EtcdInstancer.class, Level.INFO);
-             EtcdInstancer instancer = EtcdInstancer.create(client, "messy")) {
+             EtcdInstancer instancer = EtcdInstancer.create(etcd.client(), "messy")) {
             instancer.subscribe(events);
 
             assertThat(events.latestAddresses()).containsExactly("10.0.0.1:80");
@@ -104,10 +86,10 @@ class EtcdInstancerTest {
     void publishesAnEmptySetForAServiceWithNoInstances() {
         Events events = new Events();
         // A service whose name starts with the watched one must not leak into it.
-        try (EtcdRegistrar sibling = new EtcdRegistrar(client, "empty-admin", Instance.parse("127.0.0.1:9000"));
-             EtcdRegistrar later = new EtcdRegistrar(client, "empty", Instance.parse("127.0.0.1:9001"))) {
+        try (EtcdRegistrar sibling = new EtcdRegistrar(etcd.client(), "empty-admin", Instance.parse("127.0.0.1:9000"));
+             EtcdRegistrar later = new EtcdRegistrar(etcd.client(), "empty", Instance.parse("127.0.0.1:9001"))) {
             sibling.register();
-            try (EtcdInstancer instancer = EtcdInstancer.create(client, "empty")) {
+            try (EtcdInstancer instancer = EtcdInstancer.create(etcd.client(), "empty")) {
                 instancer.subscribe(events);
                 assertThat(events.latest().error()).isNull();
                 assertThat(events.latest().instances()).isEmpty();
@@ -122,14 +104,14 @@ class EtcdInstancerTest {
 
     @Test
     void missesNothingWrittenWhileItStarts() throws Exception {
-        KV kv = client.getKVClient();
+        KV kv = etcd.client().getKVClient();
         int writes = 300;
         Events events = new Events();
         List<CompletableFuture<?>> puts = new ArrayList<>();
         Thread writer = Thread.ofVirtual().start(() -> IntStream.range(0, writes).forEach(i -> puts.add(kv.put(
                 EtcdKeys.bytes("/javakit/services/busy/" + i),
                 EtcdKeys.bytes("{\"host\":\"10.1.0.1\",\"port\":" + (10000 + i) + "}")))));
-        try (EtcdInstancer instancer = EtcdInstancer.create(client, "busy")) {
+        try (EtcdInstancer instancer = EtcdInstancer.create(etcd.client(), "busy")) {
             instancer.subscribe(events);
             writer.join();
             CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get();

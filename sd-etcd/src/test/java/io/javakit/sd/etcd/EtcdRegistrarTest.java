@@ -14,47 +14,30 @@ import io.javakit.sd.Instance;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class EtcdRegistrarTest {
     private static final Duration SHORT_TTL = Duration.ofSeconds(2);
 
-    private static EtcdServer etcd;
-    private static Client client;
-
-    @BeforeAll
-    static void startEtcd() throws Exception {
-        etcd = EtcdServer.launch();
-        client = Client.builder().endpoints(etcd.endpoint()).build();
-    }
-
-    @AfterAll
-    static void stopEtcd() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (etcd != null) {
-            etcd.close();
-        }
-    }
+    @RegisterExtension
+    static final EtcdExtension etcd = new EtcdExtension();
 
     @Test
     void writesTheConventionalKeyAndPayloadUnderALease() throws Exception {
-        try (EtcdRegistrar registrar = new EtcdRegistrar(client, "users", Instance.parse("10.0.0.5:8080"))) {
+        try (EtcdRegistrar registrar = new EtcdRegistrar(etcd.client(), "users", Instance.parse("10.0.0.5:8080"))) {
             registrar.register();
 
             KeyValue kv = get("/javakit/services/users/users-10.0.0.5-8080");
             assertThat(kv.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("{\"host\":\"10.0.0.5\",\"port\":8080}");
-            assertThat(client.getLeaseClient().timeToLive(kv.getLease(), LeaseOption.DEFAULT).get().getGrantedTTL())
+            assertThat(etcd.client().getLeaseClient().timeToLive(kv.getLease(), LeaseOption.DEFAULT).get().getGrantedTTL())
                     .isEqualTo(EtcdRegistrar.DEFAULT_TTL.toSeconds());
         }
     }
 
     @Test
     void keepsIpv6IdsToOnePathSegment() throws Exception {
-        try (EtcdRegistrar registrar = new EtcdRegistrar(client, "users", Instance.parse("[::1]:8080"))) {
+        try (EtcdRegistrar registrar = new EtcdRegistrar(etcd.client(), "users", Instance.parse("[::1]:8080"))) {
             registrar.register();
 
             assertThat(get("/javakit/services/users/users-__1-8080").getValue().toString(StandardCharsets.UTF_8))
@@ -64,7 +47,7 @@ class EtcdRegistrarTest {
 
     @Test
     void deregisterDeletesTheKeyAtOnce() throws Exception {
-        EtcdRegistrar registrar = new EtcdRegistrar(client, "going", Instance.parse("10.0.0.5:8080"));
+        EtcdRegistrar registrar = new EtcdRegistrar(etcd.client(), "going", Instance.parse("10.0.0.5:8080"));
         registrar.register();
         assertThat(count("/javakit/services/going/")).isEqualTo(1);
 
@@ -79,9 +62,9 @@ class EtcdRegistrarTest {
     void staysPastItsTtlWhileAliveAndDropsOutAfterItWhenItsProcessDies() throws Exception {
         Events events = new Events();
         try (Client doomedClient = Client.builder().endpoints(etcd.endpoint()).build();
-             EtcdRegistrar alive = new EtcdRegistrar(client, "mortal", Instance.parse("127.0.0.1:8001"), SHORT_TTL);
+             EtcdRegistrar alive = new EtcdRegistrar(etcd.client(), "mortal", Instance.parse("127.0.0.1:8001"), SHORT_TTL);
              EtcdRegistrar doomed = new EtcdRegistrar(doomedClient, "mortal", Instance.parse("127.0.0.1:8002"), SHORT_TTL);
-             EtcdInstancer instancer = EtcdInstancer.create(client, "mortal")) {
+             EtcdInstancer instancer = EtcdInstancer.create(etcd.client(), "mortal")) {
             instancer.subscribe(events);
             long registered = System.nanoTime();
             alive.register();
@@ -89,7 +72,7 @@ class EtcdRegistrarTest {
             await().atMost(Duration.ofSeconds(1))
                     .until(events::latestAddresses, List.of("127.0.0.1:8001", "127.0.0.1:8002")::equals);
 
-            // A killed process neither revokes its lease nor sends keep-alives: closing its client does the same.
+            // A killed process neither revokes its lease nor sends keep-alives: closing its etcd.client() does the same.
             doomedClient.close();
             long killed = System.nanoTime();
 
@@ -106,12 +89,12 @@ class EtcdRegistrarTest {
     void reRegistersWhenItsLeaseIsLost() throws Exception {
         String key = "/javakit/services/phoenix/phoenix-10.0.0.7-8080";
         try (LogCapture logs = new LogCapture(EtcdRegistrar.class, Level.INFO);
-             EtcdRegistrar registrar = new EtcdRegistrar(client, "phoenix", Instance.parse("10.0.0.7:8080"), SHORT_TTL)) {
+             EtcdRegistrar registrar = new EtcdRegistrar(etcd.client(), "phoenix", Instance.parse("10.0.0.7:8080"), SHORT_TTL)) {
             registrar.register();
             long lease = get(key).getLease();
 
             // What etcd does to a lease whose keep-alives stopped for longer than its TTL.
-            client.getLeaseClient().revoke(lease).get();
+            etcd.client().getLeaseClient().revoke(lease).get();
             assertThat(count(key)).isZero();
 
             await().atMost(SHORT_TTL).until(() -> count(key) == 1);
@@ -123,23 +106,23 @@ class EtcdRegistrarTest {
     @Test
     void rejectsTtlsEtcdCannotHonour() {
         Instance instance = Instance.parse("10.0.0.5:8080");
-        assertThatThrownBy(() -> new EtcdRegistrar(client, "users", instance, Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> new EtcdRegistrar(etcd.client(), "users", instance, Duration.ofSeconds(1)))
                 .hasMessage("ttl: PT1S (expected: whole seconds, >= 2 s)");
-        assertThatThrownBy(() -> new EtcdRegistrar(client, "users", instance, Duration.ofMillis(2500)))
+        assertThatThrownBy(() -> new EtcdRegistrar(etcd.client(), "users", instance, Duration.ofMillis(2500)))
                 .hasMessage("ttl: PT2.5S (expected: whole seconds, >= 2 s)");
-        assertThatThrownBy(() -> new EtcdRegistrar(client, "a/b", instance))
+        assertThatThrownBy(() -> new EtcdRegistrar(etcd.client(), "a/b", instance))
                 .hasMessage("service: 'a/b' (expected: a non-blank name without '/')");
     }
 
     private static KeyValue get(String key) throws Exception {
-        List<KeyValue> kvs = client.getKVClient().get(EtcdKeys.bytes(key)).get().getKvs();
+        List<KeyValue> kvs = etcd.client().getKVClient().get(EtcdKeys.bytes(key)).get().getKvs();
         assertThat(kvs).as("key %s", key).hasSize(1);
         return kvs.getFirst();
     }
 
     private static long count(String prefix) throws Exception {
         ByteSequence key = EtcdKeys.bytes(prefix);
-        return client.getKVClient().get(key, GetOption.builder().isPrefix(true).build())
+        return etcd.client().getKVClient().get(key, GetOption.builder().isPrefix(true).build())
                 .get().getCount();
     }
 }
