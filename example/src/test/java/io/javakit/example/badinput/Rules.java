@@ -38,8 +38,11 @@ final class Rules {
      */
     static List<String> answerProblems(RawRequest request, RawExchange exchange, List<String> backendAddresses) {
         List<String> problems = new ArrayList<>();
-        // A request line too long to parse has no method the server could read: its 414 has a body, and closes.
-        boolean unreadableHead = exchange.finals().size() == 1 && exchange.finals().getFirst().status() == 414;
+        // A request line the engine cannot parse (too long, bare LF line ends) has no method it could read: its 400
+        // or 414 has a body, and closes the connection, so nothing can be misread after it.
+        boolean unreadableHead = exchange.finals().size() == 1
+                && List.of(400, 414).contains(exchange.finals().getFirst().status())
+                && exchange.finals().getFirst().headers().getOrDefault("connection", List.of()).contains("close");
         if (exchange.unparsed().length > 0 && !(request.method().equals("HEAD") && unreadableHead)) {
             problems.add(request.method().equals("HEAD") && exchange.finals().size() == 1
                     ? "the response to HEAD carries a body (RFC 9110 section 9.3.2)"
