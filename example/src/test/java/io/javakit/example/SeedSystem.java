@@ -82,9 +82,7 @@ final class SeedSystem implements AutoCloseable {
         Gateway.Settings tuned = tune.apply(Gateway.Settings.defaults(
                 new FixedInstancer(users.stream().map(Backend::instance).toList()),
                 new FixedInstancer(products.stream().map(Backend::instance).toList())));
-        // The seed balanced round robin; a test that wants another balancer says so.
-        settings = tuned.resilience().balancing().isEmpty() ? tuned.withResilience(tuned.resilience()
-                .withBalancing("users", Gateway.Balancing.ROUND_ROBIN).withBalancing("products", Gateway.Balancing.ROUND_ROBIN)) : tuned;
+        settings = seedBalancing(tuned);
         gateway = Gateway.start(settings, "127.0.0.1", 0);
     }
 
@@ -92,10 +90,17 @@ final class SeedSystem implements AutoCloseable {
         this(UnaryOperator.identity());
     }
 
-    /** Replaces the gateway with one of other settings, e.g. other instances. */
+    /** The seed balanced round robin; a test that wants another balancer says so. */
+    private static Gateway.Settings seedBalancing(Gateway.Settings settings) {
+        return settings.resilience().balancing().isEmpty() ? settings.withResilience(settings.resilience()
+                .withBalancing("users", Gateway.Balancing.ROUND_ROBIN).withBalancing("products", Gateway.Balancing.ROUND_ROBIN))
+                : settings;
+    }
+
+    /** Replaces the gateway with one of other settings, e.g. other instances (round robin unless they say). */
     void restartGateway(Gateway.Settings newSettings) {
         gateway.close();
-        settings = newSettings;
+        settings = seedBalancing(newSettings);
         gateway = Gateway.start(settings, "127.0.0.1", 0);
     }
 
