@@ -94,6 +94,40 @@ public final class OutlierDetection {
         this.nanoClock = b.nanoClock;
     }
 
+    private OutlierDetection(OutlierDetection base, Listener listener) {
+        this.consecutiveFailures = base.consecutiveFailures;
+        this.failureRateThreshold = base.failureRateThreshold;
+        this.minRequests = base.minRequests;
+        this.windowNanos = base.windowNanos;
+        this.baseEjectionNanos = base.baseEjectionNanos;
+        this.maxEjectionNanos = base.maxEjectionNanos;
+        this.maxEjectedPercent = base.maxEjectedPercent;
+        this.listener = listener;
+        this.nanoClock = base.nanoClock;
+    }
+
+    /**
+     * These rules, heard by {@code listener} as well as by this one's own: how a toolkit type that is handed the rules
+     * adds its metrics without losing the caller's listener.
+     */
+    public OutlierDetection alsoTelling(Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        Listener first = this.listener;
+        return new OutlierDetection(this, new Listener() {
+            @Override
+            public void ejected(Instance instance, Reason reason, Duration duration) {
+                first.ejected(instance, reason, duration);
+                listener.ejected(instance, reason, duration);
+            }
+
+            @Override
+            public void readmitted(Instance instance) {
+                first.readmitted(instance);
+                listener.readmitted(instance);
+            }
+        });
+    }
+
     /** Every setting at its {@code DEFAULT_*}. */
     public static OutlierDetection ofDefaults() {
         return builder().build();
