@@ -11,51 +11,38 @@ import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
 import io.javakit.transport.http.Router;
 import io.javakit.sd.Instance;
-import io.javakit.sd.Registrar;
 import io.javakit.tracing.Tracing;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
-import java.time.Duration;
-import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
-/** One instance of a service: {@code GET /{name}}, logged as {@code server}. */
+/** One instance of a service: {@code GET /{name}}, logged as {@code server}, with its health routes. */
 public final class Backends {
     private Backends() {}
 
-    public static Endpoint<HttpRequest, HttpResponse> users(UserService users, String server, boolean quiet) {
-        return users(users, server, quiet, Readiness.whenListening());
+    public static Endpoint<HttpRequest, HttpResponse> users(UserService users, String server, boolean quiet, BooleanSupplier ready) {
+        return instance("UserByName", (ctx, req) -> users.userByName(ctx, req.name()), server, quiet, ready);
     }
 
-    public static Endpoint<HttpRequest, HttpResponse> users(UserService users, String server, boolean quiet, Readiness readiness) {
-        return instance("UserByName", (ctx, req) -> users.userByName(ctx, req.name()), server, quiet, readiness);
-    }
-
-    public static Endpoint<HttpRequest, HttpResponse> products(ProductService products, String server, boolean quiet) {
-        return products(products, server, quiet, Readiness.whenListening());
-    }
-
-    public static Endpoint<HttpRequest, HttpResponse> products(ProductService products, String server, boolean quiet, Readiness readiness) {
-        return instance("ProductByName", (ctx, req) -> products.productByName(ctx, req.name()), server, quiet, readiness);
+    public static Endpoint<HttpRequest, HttpResponse> products(ProductService products, String server, boolean quiet, BooleanSupplier ready) {
+        return instance("ProductByName", (ctx, req) -> products.productByName(ctx, req.name()), server, quiet, ready);
     }
 
     /**
      * {@code GET /{name}} answered by {@code lookup}, plus {@code /health/live} (listening) and {@code /health/ready}
-     * (registered and not yet deregistering).
+     * ({@code ready}: registered and not yet deregistering).
      */
     private static <T> Endpoint<HttpRequest, HttpResponse> instance(String method, Endpoint<ByName, T> lookup, String server,
-                                                                   boolean quiet, Readiness readiness) {
+                                                                   boolean quiet, BooleanSupplier ready) {
         return Router.builder()
                 .get("/health/live", (ctx, req) -> HttpResponse.json(200, "{\"status\":\"live\"}".getBytes(StandardCharsets.UTF_8)))
-                .get("/health/ready", (ctx, req) -> readiness.isReady()
+                .get("/health/ready", (ctx, req) -> ready.getAsBoolean()
                         ? HttpResponse.json(200, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
                         : ErrorEncoder.body(503, "not_ready", "not registered, or deregistering"))
                 .get("/{name}", Serve.byName(method, lookup, server, quiet))
                 .build();
     }
-
-    /** How long a deregistered instance keeps serving, so that every gateway has seen it go before it stops accepting. */
-    public static final Duration DEREGISTRATION_GRACE = Duration.ofSeconds(1);
 
     /**
      * Serves {@code handler}, continuing the callers' traces ({@code traceparent}) and keeping to their deadlines
@@ -64,32 +51,6 @@ public final class Backends {
     public static HttpServer start(Endpoint<HttpRequest, HttpResponse> handler, String host, int port) {
         return HttpServer.builder(Middleware.chain(Tracing.extract(), Deadlines.fromCaller()).wrap(handler))
                 .host(host).port(port).start();
-    }
-
-    /**
-     * Serves {@code handler} and, with a registrar, registers once the server accepts requests. Closing it
-     * deregisters, keeps serving for {@link #DEREGISTRATION_GRACE} while gateways drop the instance, then stops
-     * accepting and drains the requests in flight: a graceful exit no caller notices.
-     */
-    public static AutoCloseable serve(Endpoint<HttpRequest, HttpResponse> handler, String host, int port, Optional<Registrar> registrar) {
-        return announce(start(handler, host, port), registrar, Readiness.whenListening());
-    }
-
-    /**
-     * Registers a started server (see {@link #serve}) and then reports it ready; closing the result reports it not
-     * ready, deregisters, waits, and closes it.
-     */
-    public static AutoCloseable announce(HttpServer server, Optional<Registrar> registrar, Readiness readiness) {
-        registrar.ifPresent(Registrar::register);
-        readiness.set(true);
-        return () -> {
-            readiness.set(false);
-            if (registrar.isPresent()) {
-                registrar.get().deregister();
-                Thread.sleep(DEREGISTRATION_GRACE);
-            }
-            server.close();
-        };
     }
 
     /** The address to register when none is given: the bound one, or this host's address when bound to all. */

@@ -9,7 +9,17 @@ import io.javakit.sd.Instancer;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
+import io.javakit.console.UpstreamConsole;
+import io.javakit.metrics.Metrics;
+import io.javakit.sd.Lifecycle;
+import io.javakit.transport.http.ErrorEncoder;
+import io.javakit.transport.http.Router;
+import io.javakit.upstream.Upstream;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,8 +56,12 @@ public final class Main implements Runnable {
     }
 
     static class Common {
-        @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--host", description = "Address to bind (default: 0.0.0.0; demo: 127.0.0.1, as its fault buttons need no credentials).")
         String host;
+
+        String host() {
+            return host != null ? host : this instanceof Demo ? "127.0.0.1" : "0.0.0.0";
+        }
         @Option(names = "--quiet", description = "No per-call log lines (for benchmarks).")
         boolean quiet;
         @Option(names = "--registry", description = "consul://host:port, etcd://host:port[,host:port], zk://host:port or "
@@ -89,23 +103,22 @@ public final class Main implements Runnable {
 
         abstract String service();
 
-        abstract Endpoint<HttpRequest, HttpResponse> handler(String server, Readiness readiness);
+        abstract Endpoint<HttpRequest, HttpResponse> handler(String server, BooleanSupplier ready);
 
         @Override
         public Integer call() throws InterruptedException, java.net.UnknownHostException {
             observe(service());
-            Instance self = Instance.parse(advertise != null ? advertise : Backends.advertised(host, port));
+            Instance self = Instance.parse(advertise != null ? advertise : Backends.advertised(host(), port));
             Optional<Registry> registry = registry();
-            Readiness readiness = Readiness.pending();
-            Endpoint<HttpRequest, HttpResponse> handler = handler(self.address(), readiness);
+            Lifecycle lifecycle = Lifecycle.builder().registrar(registry.map(r -> r.registrar(service(), self))).build();
+            Endpoint<HttpRequest, HttpResponse> handler = handler(self.address(), lifecycle::isReady);
             if (faultInjection) {
                 FaultInjection faults = new FaultInjection();
-                Endpoint<HttpRequest, HttpResponse> faulty = faults.middleware().wrap(handler);
-                Endpoint<HttpRequest, HttpResponse> control = faults.control();
-                handler = (ctx, req) -> req.path().startsWith("/admin/") ? control.call(ctx, req) : faulty.call(ctx, req);
+                handler = Router.builder().mount("/admin", faults.control()).mount("/", faults.middleware().wrap(handler)).build();
             }
-            return runUntilStopped(List.of(Backends.announce(Backends.start(handler, host, port),
-                    registry.map(r -> r.registrar(service(), self)), readiness)));
+            List<AutoCloseable> running = new ArrayList<>(registry.stream().toList());
+            running.add(lifecycle.started(Backends.start(handler, host(), port)));
+            return runUntilStopped(running);
         }
     }
 
@@ -121,8 +134,8 @@ public final class Main implements Runnable {
         }
 
         @Override
-        Endpoint<HttpRequest, HttpResponse> handler(String server, Readiness readiness) {
-            return Backends.users(UserService.inMemory(), server, quiet, readiness);
+        Endpoint<HttpRequest, HttpResponse> handler(String server, BooleanSupplier ready) {
+            return Backends.users(UserService.inMemory(), server, quiet, ready);
         }
     }
 
@@ -138,8 +151,8 @@ public final class Main implements Runnable {
         }
 
         @Override
-        Endpoint<HttpRequest, HttpResponse> handler(String server, Readiness readiness) {
-            return Backends.products(ProductService.inMemory(), server, quiet, readiness);
+        Endpoint<HttpRequest, HttpResponse> handler(String server, BooleanSupplier ready) {
+            return Backends.products(ProductService.inMemory(), server, quiet, ready);
         }
     }
 
@@ -180,78 +193,67 @@ public final class Main implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        /** How long a stopping gateway keeps serving while reporting not ready, before it stops accepting. */
-        static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
-
-        /** The gateway, and its admin server (metrics, health, console) unless disabled. */
-        List<AutoCloseable> withAdmin(Gateway gateway, Optional<ConsoleModel.FaultControl> faults) {
+        /** The gateway, and its admin server (metrics, health, console) unless disabled; closed admin last. */
+        List<AutoCloseable> start(Instancer users, Instancer products, Optional<ConsoleModel.FaultControl> faults) {
+            PrometheusMeterRegistry registry = Metrics.prometheus();
+            if (!metrics) {
+                registry.config().meterFilter(MeterFilter.denyUnless(id -> false));
+            }
+            AutoCloseable jvm = Metrics.bindJvm(registry);
+            Gateway gateway = new Gateway(users, products, settings(), registry, host(), port);
             if (adminPort == 0) {
-                return List.of(() -> gateway.shutdown(DRAIN_GRACE));
+                return List.of(jvm, gateway);
             }
-            Endpoint<HttpRequest, HttpResponse> operations = gateway.admin();
-            Endpoint<HttpRequest, HttpResponse> console = Console.handler(faults.map(gateway.console()::withFaults).orElse(gateway.console()));
-            Endpoint<HttpRequest, HttpResponse> admin = (ctx, req) -> req.path().equals("/metrics") || req.path().startsWith("/health/")
-                    ? operations.call(ctx, req) : console.call(ctx, req);
+            Endpoint<HttpRequest, HttpResponse> admin = gateway.admin(registry, faults);
             System.out.printf("console: http://localhost:%d/console/   metrics: http://localhost:%d/metrics%n", adminPort, adminPort);
-            // Closed last first: the gateway drains while the admin port still reports it not ready.
-            return List.of(HttpServer.builder(admin).host(host).port(adminPort).start(), () -> gateway.shutdown(DRAIN_GRACE));
+            // closed last first: the gateway drains while the admin port still reports it not ready
+            return List.of(jvm, HttpServer.builder(admin).host(host()).port(adminPort).start(), gateway);
         }
 
-        Gateway.Settings settings(Instancer users, Instancer products) {
-            Gateway.Settings d = Gateway.Settings.defaults(users, products);
-            return new Gateway.Settings(users, products, rateLimit, Duration.ofMillis(rateLimitWaitMillis), d.breakers(), quiet, metrics,
-                    resilience());
-        }
-
-        Gateway.Resilience resilience() {
+        Gateway.Settings settings() {
             CommandLine cli = spec.commandLine();
-            if (deadlineMillis <= 0 || maxAttempts < 1) {
-                throw new CommandLine.ParameterException(cli, "--deadline and --max-attempts: " + deadlineMillis + " ms, "
-                        + maxAttempts + " (expected: > 0 ms, >= 1)");
+            if (deadlineMillis <= 0 || maxAttempts < 1 || healthCheckMillis < 0 || maxConcurrentRequests < 1 || maxConcurrentPerInstance < 1
+                    || rateLimit < 0 || rateLimitWaitMillis < 0) {
+                throw new CommandLine.ParameterException(cli, "--deadline, --max-attempts, --health-checks, --max-concurrent-requests, "
+                        + "--max-concurrent-per-instance, --rate-limit, --rate-limit-wait: " + List.of(deadlineMillis, maxAttempts, healthCheckMillis,
+                        maxConcurrentRequests, maxConcurrentPerInstance, rateLimit, rateLimitWaitMillis) + " (expected: > 0, >= 1, >= 0, >= 1, >= 1, >= 0, >= 0)");
             }
-            if (healthCheckMillis < 0) {
-                throw new CommandLine.ParameterException(cli, "--health-checks: " + healthCheckMillis + " (expected: >= 0 ms)");
-            }
-            if (maxConcurrentRequests < 1 || maxConcurrentPerInstance < 1) {
-                throw new CommandLine.ParameterException(cli, "--max-concurrent-requests and --max-concurrent-per-instance: "
-                        + maxConcurrentRequests + ", " + maxConcurrentPerInstance + " (expected: >= 1)");
-            }
-            Gateway.Resilience resilience = new Gateway.Resilience(Duration.ofMillis(deadlineMillis), Map.of(), Map.of(), maxAttempts,
-                    outlierEjection, Duration.ofMillis(healthCheckMillis), maxConcurrentRequests, maxConcurrentPerInstance);
+            Map<String, Upstream.Balancing> balancing = new HashMap<>();
             for (String choice : balancers) {
                 int eq = choice.indexOf('=');
-                Gateway.Balancing how = balancing(cli, eq < 0 ? choice : choice.substring(eq + 1));
-                for (String service : eq < 0 ? List.of("users", "products") : List.of(choice.substring(0, eq))) {
-                    if (!service.equals("users") && !service.equals("products")) {
-                        throw new CommandLine.ParameterException(cli, "--balancer: unknown service '" + service + "' (expected: users or products)");
-                    }
-                    resilience = resilience.withBalancing(service, how);
+                String service = eq < 0 ? "*" : choice.substring(0, eq);
+                if (!List.of("*", "users", "products").contains(service)) {
+                    throw new CommandLine.ParameterException(cli, "--balancer: unknown service '" + service + "' (expected: users or products)");
+                }
+                try {
+                    balancing.put(service, Upstream.Balancing.parse(choice.substring(eq + 1)));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(cli, "--balancer: " + e.getMessage());
                 }
             }
             Map<Instance, Integer> weightOf = new HashMap<>();
             for (String weight : weights) {
                 int eq = weight.lastIndexOf('=');
                 try {
-                    weightOf.put(Instance.parse(weight.substring(0, Math.max(eq, 0))), Integer.parseInt(weight.substring(eq + 1)));
+                    int n = Integer.parseInt(weight.substring(eq + 1));
+                    weightOf.put(Instance.parse(weight.substring(0, Math.max(eq, 0))), n);
+                    if (n < 0) {
+                        throw new IllegalArgumentException("negative");
+                    }
                 } catch (IllegalArgumentException e) {
                     throw new CommandLine.ParameterException(cli, "--weight: '" + weight + "' (expected: host:port=N, N >= 0)");
                 }
             }
-            try {
-                return resilience.withWeights(weightOf);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cli, "--weight: " + e.getMessage());
-            }
-        }
-
-        private static Gateway.Balancing balancing(CommandLine cli, String kind) {
-            return switch (kind) {
-                case "p2c" -> Gateway.Balancing.P2C;
-                case "round-robin" -> Gateway.Balancing.ROUND_ROBIN;
-                case "weighted-round-robin" -> Gateway.Balancing.WEIGHTED_ROUND_ROBIN;
-                default -> throw new CommandLine.ParameterException(cli,
-                        "--balancer: '" + kind + "' (expected: p2c, round-robin or weighted-round-robin)");
-            };
+            return new Gateway.Settings(Duration.ofMillis(deadlineMillis), maxConcurrentRequests, Duration.ofMillis(healthCheckMillis), quiet, Lifecycle.DEFAULT_GRACE,
+                    (service, upstream) -> {
+                        upstream.rateLimit(rateLimit, Duration.ofMillis(rateLimitWaitMillis)).maxAttempts(maxAttempts)
+                                .maxConcurrentPerInstance(maxConcurrentPerInstance)
+                                .balancing(balancing.getOrDefault(service, balancing.getOrDefault("*", Upstream.Balancing.P2C)))
+                                .weights(instance -> weightOf.getOrDefault(instance, 1));
+                        if (!outlierEjection) {
+                            upstream.noOutlierEjection();
+                        }
+                    });
         }
     }
 
@@ -268,12 +270,9 @@ public final class Main implements Runnable {
             if (registry.isEmpty() && (users == null || products == null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "either --registry or both --users and --products are required");
             }
-            Gateway gateway = Gateway.start(registry.isPresent()
-                    ? settings(registry.get().instancer("users"), registry.get().instancer("products"))
-                    : settings(FixedInstancer.of(users.toArray(String[]::new)), FixedInstancer.of(products.toArray(String[]::new))),
-                    host, port);
             List<AutoCloseable> running = new ArrayList<>(registry.stream().toList());
-            running.addAll(withAdmin(gateway, Optional.empty()));
+            running.addAll(registry.isPresent() ? start(registry.get().instancer("users"), registry.get().instancer("products"), Optional.empty())
+                    : start(FixedInstancer.of(users.toArray(String[]::new)), FixedInstancer.of(products.toArray(String[]::new)), Optional.empty()));
             return runUntilStopped(running);
         }
     }
@@ -293,21 +292,17 @@ public final class Main implements Runnable {
             registry.ifPresent(running::add);
             DemoFaults faults = new DemoFaults();
             running.add(faults);
-            for (int p : userPorts) {
-                Instance self = new Instance("localhost", p);
-                Readiness readiness = Readiness.pending();
-                running.add(Backends.announce(faults.start(self.address(), Backends.users(UserService.inMemory(), self.address(), quiet, readiness), host, p),
-                        registry.map(r -> r.registrar("users", self)), readiness));
+            for (String service : List.of("users", "products")) {
+                for (int p : service.equals("users") ? userPorts : productPorts) {
+                    Instance self = new Instance("localhost", p);
+                    Lifecycle lifecycle = Lifecycle.builder().registrar(registry.map(r -> r.registrar(service, self))).build();
+                    running.add(lifecycle.started(faults.start(self.address(), service.equals("users")
+                            ? Backends.users(UserService.inMemory(), self.address(), quiet, lifecycle::isReady)
+                            : Backends.products(ProductService.inMemory(), self.address(), quiet, lifecycle::isReady), host(), p)));
+                }
             }
-            for (int p : productPorts) {
-                Instance self = new Instance("localhost", p);
-                Readiness readiness = Readiness.pending();
-                running.add(Backends.announce(faults.start(self.address(), Backends.products(ProductService.inMemory(), self.address(), quiet, readiness), host, p),
-                        registry.map(r -> r.registrar("products", self)), readiness));
-            }
-            running.addAll(withAdmin(Gateway.start(registry.isPresent()
-                    ? settings(registry.get().instancer("users"), registry.get().instancer("products"))
-                    : settings(local(userPorts), local(productPorts)), host, port), Optional.of(faults)));
+            running.addAll(registry.isPresent() ? start(registry.get().instancer("users"), registry.get().instancer("products"), Optional.of(faults))
+                    : start(local(userPorts), local(productPorts), Optional.of(faults)));
             System.out.printf("javakit demo is up. Try:%n  curl http://localhost:%d/users/user1%n"
                     + "  curl http://localhost:%d/products/product1%n  curl http://localhost:%d/products/nope   (404)%n", port, port, port);
             return runUntilStopped(running);

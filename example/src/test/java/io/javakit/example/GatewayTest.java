@@ -3,8 +3,11 @@ package io.javakit.example;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.javakit.metrics.Metrics;
+import io.javakit.sd.Lifecycle;
+import io.javakit.upstream.UpstreamView;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Optional;
 import io.javakit.example.SeedSystem.Backend;
 import io.javakit.resilience.CircuitBreakers;
 import io.javakit.sd.FixedInstancer;
@@ -21,10 +24,6 @@ import org.junit.jupiter.api.Test;
 
 class GatewayTest {
 
-    static Gateway.Settings quiet(Gateway.Settings s) {
-        return new Gateway.Settings(s.users(), s.products(), s.rateLimit(), s.maxWait(), s.breakers(), true);
-    }
-
     @Test
     void servesUsersAndProductsAsJson() {
         try (SeedSystem system = new SeedSystem()) {
@@ -40,7 +39,7 @@ class GatewayTest {
 
     @Test
     void anUnknownNameIsA404JsonErrorAndTheBackendSawExactlyOneRequest() {
-        try (SeedSystem system = new SeedSystem(GatewayTest::quiet)) {
+        try (SeedSystem system = new SeedSystem()) {
             HttpResponse<String> response = system.get("/products/nope");
 
             assertThat(response.statusCode()).isEqualTo(404);
@@ -52,7 +51,7 @@ class GatewayTest {
 
     @Test
     void roundRobinSpreadsThirtyCallsExactlyTenTenTen() {
-        try (SeedSystem system = new SeedSystem(GatewayTest::quiet)) {
+        try (SeedSystem system = new SeedSystem(SeedSystem.tuned(SeedSystem.ROUND_ROBIN))) {
             for (int i = 0; i < 30; i++) {
                 assertThat(system.get("/products/product1").statusCode()).isEqualTo(200);
             }
@@ -63,29 +62,26 @@ class GatewayTest {
 
     @Test
     void aStoppedInstanceIsHiddenByRetryItsBreakerOpensAndItReturnsThroughHalfOpen() {
-        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(
-                CircuitBreakers.consecutiveFailures(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES, Duration.ofSeconds(1)));
         // the seed's layout: round robin, no outlier ejection (which would take the instance out before its breaker trips)
-        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(s.users(), s.products(), 0, s.maxWait(), breakers, true)
-                .withResilience(Gateway.Resilience.defaults().withOutlierEjection(false)
-                        .withBalancing("users", Gateway.Balancing.ROUND_ROBIN).withBalancing("products", Gateway.Balancing.ROUND_ROBIN)))) {
+        try (SeedSystem system = new SeedSystem(SeedSystem.tuned(SeedSystem.ROUND_ROBIN.andThen((service, b) -> b.noOutlierEjection()
+                .rateLimit(0, Duration.ZERO).breaker(CircuitBreakers.consecutiveFailures(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES, Duration.ofSeconds(1))))))) {
             Backend dead = system.users.getFirst();
-            CircuitBreaker breaker = breakers.circuitBreaker(dead.instance().address());
             dead.stop();
 
             for (int i = 0; i < 60; i++) {
                 assertThat(system.get("/users/user1").statusCode()).as("call %d", i).isEqualTo(200);
             }
-            assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
-            assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES);
-            assertThat(breaker.getMetrics().getNumberOfNotPermittedCalls()).as("picks rejected without a call").isPositive();
+            UpstreamView.InstanceState down = system.view("users").instance(dead.instance().address()).orElseThrow();
+            assertThat(down.breaker()).isEqualTo(UpstreamView.Breaker.OPEN);
+            assertThat(down.pickable()).as("an open breaker is no pick").isFalse();
+            assertThat(down.failures()).isEqualTo(CircuitBreakers.DEFAULT_CONSECUTIVE_FAILURES);
 
             dead.start();
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
                 assertThat(dead.paths).isNotEmpty();
             });
-            assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+            assertThat(system.view("users").instance(dead.instance().address()).orElseThrow().breaker()).isEqualTo(UpstreamView.Breaker.CLOSED);
             int before = dead.paths.size();
             for (int i = 0; i < 30; i++) {
                 system.get("/users/user1");
@@ -97,11 +93,9 @@ class GatewayTest {
     @Test
     void aHungInstanceIsSkippedWithinTheOneSecondRetryBudget() throws IOException {
         try (HungServer hung = new HungServer();
-             SeedSystem system = new SeedSystem(s -> quiet(s))) {
-            Gateway.Settings withHungInstance = new Gateway.Settings(new FixedInstancer(List.of(new Instance("127.0.0.1", hung.port()),
-                    system.users.get(1).instance(), system.users.get(2).instance())), system.settings.products(), 100, Duration.ZERO,
-                    system.settings.breakers(), true);
-            system.restartGateway(withHungInstance);
+             SeedSystem system = new SeedSystem()) {
+            system.restartGateway(new FixedInstancer(List.of(new Instance("127.0.0.1", hung.port()), system.users.get(1).instance(),
+                    system.users.get(2).instance())), SeedSystem.fixed(system.products), SeedSystem.tuned(SeedSystem.ROUND_ROBIN));
 
             // A 200 means an attempt on a live instance answered within the gateway's own 1 s budget (past it the
             // gateway answers 504); the bound below only rules out waiting on some longer default timeout.
@@ -116,7 +110,7 @@ class GatewayTest {
 
     @Test
     void whenEveryInstanceIsRateLimitedTheErroringLimiterAnswersAClean429() {
-        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(s.users(), s.products(), 2, Duration.ZERO, s.breakers(), true))) {
+        try (SeedSystem system = new SeedSystem(SeedSystem.tuned((service, b) -> b.rateLimit(2, Duration.ZERO)))) {
             List<Integer> statuses = new ArrayList<>();
             for (int i = 0; i < 7; i++) {
                 statuses.add(system.get("/users/user1").statusCode());
@@ -132,7 +126,7 @@ class GatewayTest {
 
     @Test
     void whenEveryInstanceIsRateLimitedTheDelayingLimiterWaitsForASlotWithinItsBound() {
-        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(s.users(), s.products(), 5, Duration.ofMillis(300), s.breakers(), true))) {
+        try (SeedSystem system = new SeedSystem(SeedSystem.tuned((service, b) -> b.rateLimit(5, Duration.ofMillis(300))))) {
             for (int i = 0; i < 3; i++) {
                 assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
             }
@@ -148,10 +142,14 @@ class GatewayTest {
 
     @Test
     void theAdminEndpointExposesPrometheusMetricsAndReadiness() throws Exception {
-        try (SeedSystem system = new SeedSystem(GatewayTest::quiet)) {
+        try (SeedSystem system = new SeedSystem()) {
             system.get("/users/user1");
             system.get("/users/nope");
-            var admin = system.gateway.admin();
+            PrometheusMeterRegistry registry = Metrics.prometheus();
+            system.restartGateway(SeedSystem.fixed(system.users), SeedSystem.fixed(system.products), SeedSystem.defaults(), registry);
+            system.get("/users/user1");
+            system.get("/users/nope");
+            var admin = system.gateway.admin(registry, Optional.empty());
 
             String metrics = admin.call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/metrics")).bodyText();
@@ -160,9 +158,9 @@ class GatewayTest {
             assertThat(admin.call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/health/ready")).status()).isEqualTo(200);
         }
-        try (SeedSystem empty = new SeedSystem(s -> new Gateway.Settings(new FixedInstancer(List.of()), s.products(),
-                s.rateLimit(), s.maxWait(), s.breakers(), true))) {
-            var ready = empty.gateway.admin().call(io.javakit.endpoint.RequestContext.background(),
+        try (SeedSystem empty = new SeedSystem()) {
+            empty.restartGateway(new FixedInstancer(List.of()), SeedSystem.fixed(empty.products), SeedSystem.defaults());
+            var ready = empty.gateway.admin(Metrics.prometheus(), Optional.empty()).call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/health/ready"));
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.bodyText()).contains("no instances of users");
@@ -171,13 +169,13 @@ class GatewayTest {
 
     @Test
     void anInstanceIsReadyOnlyFromRegistrationUntilItStartsToDeregister() throws Exception {
-        Readiness readiness = Readiness.pending();
-        var handler = Backends.users(io.javakit.example.users.UserService.inMemory(), "users-x", true, readiness);
+        Lifecycle lifecycle = Lifecycle.builder().grace(Duration.ZERO).build();
+        var handler = Backends.users(io.javakit.example.users.UserService.inMemory(), "users-x", true, lifecycle::isReady);
         var health = io.javakit.transport.http.HttpRequest.of("GET", "/health/ready");
         io.javakit.transport.http.HttpServer server = Backends.start(handler, "127.0.0.1", 0);
         assertThat(handler.call(io.javakit.endpoint.RequestContext.background(), health).status()).isEqualTo(503);
 
-        AutoCloseable announced = Backends.announce(server, java.util.Optional.empty(), readiness);
+        AutoCloseable announced = lifecycle.started(server);
         assertThat(handler.call(io.javakit.endpoint.RequestContext.background(), health).status()).isEqualTo(200);
         assertThat(handler.call(io.javakit.endpoint.RequestContext.background(),
                 io.javakit.transport.http.HttpRequest.of("GET", "/health/live")).status()).isEqualTo(200);
@@ -188,8 +186,8 @@ class GatewayTest {
 
     @Test
     void aServiceWithNoInstancesIsAClean503() {
-        try (SeedSystem system = new SeedSystem(s -> new Gateway.Settings(new FixedInstancer(List.of()), s.products(),
-                s.rateLimit(), s.maxWait(), s.breakers(), true))) {
+        try (SeedSystem system = new SeedSystem()) {
+            system.restartGateway(new FixedInstancer(List.of()), SeedSystem.fixed(system.products), SeedSystem.defaults());
             HttpResponse<String> response = system.get("/users/user1");
 
             assertThat(response.statusCode()).isEqualTo(503);
@@ -200,7 +198,7 @@ class GatewayTest {
 
     @Test
     void hostileInputIsA4xxNeverForwardedAndTheGatewayKeepsServing() throws IOException {
-        try (SeedSystem system = new SeedSystem(GatewayTest::quiet)) {
+        try (SeedSystem system = new SeedSystem()) {
             int port = system.gateway.port();
             String[] hostileTargets = {"/users/", "/users", "/users/a/b", "/users/a%2Fb", "/users/..", "/users/%2E%2E",
                 "/users/%00", "/users/a%0D%0AX-Injected:%201", "/users/%E0%A4", "/users/" + "x".repeat(64 * 1024),

@@ -19,7 +19,13 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.UnaryOperator;
+import java.util.function.BiConsumer;
+import io.javakit.sd.Instancer;
+import io.javakit.upstream.Upstream;
+import io.javakit.upstream.UpstreamView;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 
 /**
  * The seed's system on loopback for tests: three user and three product instances, each on a free port and each
@@ -66,42 +72,60 @@ final class SeedSystem implements AutoCloseable {
 
     final List<Backend> users = new ArrayList<>();
     final List<Backend> products = new ArrayList<>();
-    Gateway.Settings settings;
     Gateway gateway;
     private final HttpClient client = HttpClient.newHttpClient();
 
-    /**
-     * Starts the system; {@code tune} adjusts the gateway's settings (its instances are already filled in). Unless
-     * it picks balancers, both services are balanced round robin, as in the seed.
-     */
-    SeedSystem(UnaryOperator<Gateway.Settings> tune) {
+    /** The gateway's own defaults (P2C, 100 requests/s per instance, ejection), quiet and without a drain grace. */
+    static Gateway.Settings defaults() {
+        Gateway.Settings seed = Gateway.Settings.seed();
+        return new Gateway.Settings(seed.deadline(), seed.maxConcurrentRequests(), seed.healthChecks(), true, Duration.ZERO, seed.tuning());
+    }
+
+    /** {@link #defaults()}, each upstream then tuned by {@code tuning} too. */
+    static Gateway.Settings tuned(BiConsumer<String, Upstream.Builder<?, ?>> tuning) {
+        return with(defaults(), tuning);
+    }
+
+    /** {@code settings}, each upstream then tuned by {@code tuning} too. */
+    static Gateway.Settings with(Gateway.Settings settings, BiConsumer<String, Upstream.Builder<?, ?>> tuning) {
+        return new Gateway.Settings(settings.deadline(), settings.maxConcurrentRequests(), settings.healthChecks(), settings.quiet(),
+                settings.grace(), settings.tuning().andThen(tuning));
+    }
+
+    /** Both services balanced round robin, as in the seed, for tests that count calls per instance. */
+    static final BiConsumer<String, Upstream.Builder<?, ?>> ROUND_ROBIN = (service, b) -> b.balancing(Upstream.Balancing.ROUND_ROBIN);
+
+    /** Starts the system with a gateway of {@code settings} in front of it. */
+    SeedSystem(Gateway.Settings settings) {
         for (int i = 0; i < 3; i++) {
-            users.add(new Backend(Backends.users(UserService.inMemory(), "user-" + i, true)));
-            products.add(new Backend(Backends.products(ProductService.inMemory(), "product-" + i, true)));
+            users.add(new Backend(Backends.users(UserService.inMemory(), "user-" + i, true, () -> true)));
+            products.add(new Backend(Backends.products(ProductService.inMemory(), "product-" + i, true, () -> true)));
         }
-        Gateway.Settings tuned = tune.apply(Gateway.Settings.defaults(
-                new FixedInstancer(users.stream().map(Backend::instance).toList()),
-                new FixedInstancer(products.stream().map(Backend::instance).toList())));
-        settings = seedBalancing(tuned);
-        gateway = Gateway.start(settings, "127.0.0.1", 0);
+        gateway = new Gateway(fixed(users), fixed(products), settings, new SimpleMeterRegistry(), "127.0.0.1", 0);
     }
 
+    /** Starts the system with the gateway's defaults. */
     SeedSystem() {
-        this(UnaryOperator.identity());
+        this(defaults());
     }
 
-    /** The seed balanced round robin; a test that wants another balancer says so. */
-    private static Gateway.Settings seedBalancing(Gateway.Settings settings) {
-        return settings.resilience().balancing().isEmpty() ? settings.withResilience(settings.resilience()
-                .withBalancing("users", Gateway.Balancing.ROUND_ROBIN).withBalancing("products", Gateway.Balancing.ROUND_ROBIN))
-                : settings;
+    static Instancer fixed(List<Backend> backends) {
+        return new FixedInstancer(backends.stream().map(Backend::instance).toList());
     }
 
-    /** Replaces the gateway with one of other settings, e.g. other instances (round robin unless they say). */
-    void restartGateway(Gateway.Settings newSettings) {
+    /** Replaces the gateway with one over other instances or of other settings. */
+    void restartGateway(Instancer users, Instancer products, Gateway.Settings settings) {
+        restartGateway(users, products, settings, new SimpleMeterRegistry());
+    }
+
+    void restartGateway(Instancer users, Instancer products, Gateway.Settings settings, MeterRegistry metrics) {
         gateway.close();
-        settings = seedBalancing(newSettings);
-        gateway = Gateway.start(settings, "127.0.0.1", 0);
+        gateway = new Gateway(users, products, settings, metrics, "127.0.0.1", 0);
+    }
+
+    /** The gateway's view of {@code service}'s upstream. */
+    UpstreamView view(String service) {
+        return gateway.upstreams().stream().filter(u -> u.service().equals(service)).findFirst().orElseThrow().view();
     }
 
     /** GET on the gateway with a well-behaved client. */

@@ -5,7 +5,11 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.DeadlineExceededException;
 import io.javakit.endpoint.EndpointException;
+import io.javakit.endpoint.RateLimitedException;
+import io.javakit.endpoint.RetryExhaustedException;
+import io.javakit.endpoint.UnavailableException;
 import io.javakit.endpoint.Middleware;
 import io.javakit.endpoint.RequestContext;
 import io.javakit.metrics.Metrics;
@@ -21,6 +25,7 @@ import io.javakit.sd.Instancer;
 import io.javakit.sd.lb.Balancer;
 import io.javakit.sd.lb.Balancers;
 import io.javakit.sd.lb.EjectingEndpointer;
+import io.javakit.sd.lb.NoEndpointsException;
 import io.javakit.sd.lb.OutlierDetection;
 import io.javakit.sd.lb.Retry;
 import io.javakit.sd.lb.RetryBudget;
@@ -121,6 +126,7 @@ public final class Upstream<Req, Res> implements Endpoint<Req, Res>, AutoCloseab
     }
 
     private final String service;
+    private final Duration deadline;
     private final Endpoint<Req, Res> chain;
     private final Endpointer<Req, Res> known;
     private final EjectingEndpointer<Req, Res> ejecting;
@@ -135,6 +141,7 @@ public final class Upstream<Req, Res> implements Endpoint<Req, Res>, AutoCloseab
 
     private Upstream(Builder<Req, Res> b) {
         this.service = b.service;
+        this.deadline = b.deadline;
         this.members = new ConcurrentHashMap<>();
         this.errors = new RecentErrors();
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.from(b.breaker)
@@ -184,6 +191,24 @@ public final class Upstream<Req, Res> implements Endpoint<Req, Res>, AutoCloseab
     @Override
     public Res call(RequestContext ctx, Req request) throws Exception {
         return chain.call(ctx, request);
+    }
+
+    /**
+     * What a caller of this upstream should be told of {@code error}, one of its calls' failures: what happened, never
+     * which instance said what. Answers (not found, bad request) pass through as they are.
+     */
+    public Throwable callerError(Throwable error) {
+        return switch (EndpointException.kindOf(error)) {
+            case UNAVAILABLE -> new UnavailableException(finalAttempt(error) instanceof NoEndpointsException
+                    ? "no " + service + " instances available" : "no " + service + " instance could answer");
+            case DEADLINE_EXCEEDED -> new DeadlineExceededException(service + " did not answer within the " + deadline.toMillis() + " ms deadline");
+            case RATE_LIMITED -> new RateLimitedException(service + ": too many requests, retry later");
+            default -> error;
+        };
+    }
+
+    private static Throwable finalAttempt(Throwable error) {
+        return error instanceof RetryExhaustedException retried ? retried.attempts().getLast() : error;
     }
 
     /** The service's name. */

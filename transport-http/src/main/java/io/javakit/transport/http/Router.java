@@ -27,9 +27,12 @@ import java.util.Set;
  */
 public final class Router implements Endpoint<HttpRequest, HttpResponse> {
     private final List<Route> routes;
+    /** Longest prefix first. */
+    private final List<Mount> mounts;
 
-    private Router(List<Route> routes) {
+    private Router(List<Route> routes, List<Mount> mounts) {
         this.routes = List.copyOf(routes);
+        this.mounts = mounts.stream().sorted((a, b) -> Integer.compare(b.segments.size(), a.segments.size())).toList();
     }
 
     public static Builder builder() {
@@ -51,6 +54,13 @@ public final class Router implements Endpoint<HttpRequest, HttpResponse> {
                 allowed = new LinkedHashSet<>();
             }
             allowed.add(route.method);
+        }
+        if (allowed == null) {
+            for (Mount mount : mounts) {
+                if (mount.covers(segments)) {
+                    return mount.handler.call(ctx, request);
+                }
+            }
         }
         if (allowed != null) {
             return ErrorEncoder.body(405, "method_not_allowed", "method " + request.method() + " is not allowed here")
@@ -85,9 +95,31 @@ public final class Router implements Endpoint<HttpRequest, HttpResponse> {
         }
     }
 
+    /** A handler for every path at or under {@code segments}. */
+    private record Mount(List<String> segments, Endpoint<HttpRequest, HttpResponse> handler) {
+        boolean covers(List<String> path) {
+            return path.size() >= segments.size() && path.subList(0, segments.size()).equals(segments);
+        }
+    }
+
     /** Collects routes; the first that matches a request serves it. */
     public static final class Builder {
         private final List<Route> routes = new ArrayList<>();
+        private final List<Mount> mounts = new ArrayList<>();
+
+        /**
+         * Hands every request whose path is {@code prefix} or lies under it, segment by segment ({@code /admin} covers
+         * {@code /admin} and {@code /admin/faults}, not {@code /administrator}), to {@code handler}, path unchanged.
+         * Routes come first; among mounts the longest prefix wins; {@code /} covers everything.
+         */
+        public Builder mount(String prefix, Endpoint<HttpRequest, HttpResponse> handler) {
+            Objects.requireNonNull(handler, "handler");
+            if (!Objects.requireNonNull(prefix, "prefix").startsWith("/")) {
+                throw new IllegalArgumentException("prefix: '" + prefix + "' (expected: a path, e.g. /admin)");
+            }
+            mounts.add(new Mount(PathSegments.split(prefix).stream().filter(s -> !s.isEmpty()).toList(), handler));
+            return this;
+        }
 
         public Builder get(String pattern, Endpoint<HttpRequest, HttpResponse> handler) {
             return route("GET", pattern, handler);
@@ -120,7 +152,7 @@ public final class Router implements Endpoint<HttpRequest, HttpResponse> {
         }
 
         public Router build() {
-            return new Router(routes);
+            return new Router(routes, mounts);
         }
     }
 }
