@@ -16,6 +16,37 @@ function check(condition, message) {
 
 const waitFor = (description, fn) => waitForWithin(description, fn, STEP_TIMEOUT_MILLIS);
 
+// The snapshot the page last received, as the page's own polls fetched it: what the model said most recently.
+let latest = null;
+const instanceOf = (address) => latest?.services.flatMap((s) => s.instances).find((i) => i.address === address);
+
+// Changes what the model reports for a service, through the test's own route beside the console.
+async function setPolicy(service, balancer, retry) {
+  const response = await fetch(new URL('test/policy', url), { method: 'POST', body: JSON.stringify({ service, balancer, retry }) });
+  check(response.status === 204, `POST test/policy answered ${response.status}`);
+}
+
+// The balancer and retry policy the page shows in the gateway's box and in each service's region, as visible text.
+async function readPolicies(page) {
+  const policy = (box) => box.locator('.policy dd').allTextContents().then(([balancer, retry]) => ({ balancer, retry }));
+  return {
+    gateway: await policy(page.locator('.gateway')),
+    users: await policy(page.getByRole('region', { name: /^users / })),
+    products: await policy(page.getByRole('region', { name: /^products / })),
+  };
+}
+
+// Every sparkline of every instance, found as an image by its accessible name: how many points its line has.
+function readSparklines(page) {
+  return page.locator('li.instance').evaluateAll((items) => Object.fromEntries(items.map((li) => [
+    li.querySelector('h4').textContent.trim(),
+    Object.fromEntries([...li.querySelectorAll('svg[role="img"]')].map((svg) => {
+      const label = svg.getAttribute('aria-label');
+      return [label.split(',')[0], { points: svg.querySelector('polyline').points.numberOfItems, label }];
+    })),
+  ])));
+}
+
 // What the page shows for every instance, read from its visible text (not from data attributes).
 function readInstances(page) {
   return page.locator('li.instance').evaluateAll((items) => Object.fromEntries(items.map((li) => {
@@ -41,6 +72,11 @@ try {
   // a script error or a content-security-policy violation shows up here and fails the run
   page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console error: ${m.text()} (${m.location().url})`); });
+  page.on('response', async (response) => {
+    if (!response.url().endsWith('/api/snapshot') || !response.ok()) return;
+    const snapshot = await response.json().catch(() => null);
+    if (snapshot && (!latest || Date.parse(snapshot.at) >= Date.parse(latest.at))) latest = snapshot;
+  });
 
   await page.goto(url);
   check(await page.getByRole('heading', { level: 1, name: 'javakit live console' }).isVisible(), 'no h1 "javakit live console"');
@@ -55,6 +91,61 @@ try {
     check(count === 3, `service ${service} shows ${count} instances (expected: 3)`);
   }
   step('sees six instances: 3 users, 3 products');
+
+  // the balancer and retry texts are the model's, in the gateway's box and in each service's region
+  const initial = await waitFor('the model\'s balancer and retry policy on the page', async () => {
+    const seen = await readPolicies(page);
+    const [users, products] = latest.services;
+    return {
+      ok: seen.users.balancer === users.balancer && seen.users.retry === users.retry
+        && seen.products.balancer === products.balancer && seen.products.retry === products.retry
+        && users.balancer === products.balancer && seen.gateway.balancer === users.balancer
+        && users.retry === products.retry && seen.gateway.retry === users.retry,
+      seen,
+    };
+  });
+  check(!/round robin/.test(await page.locator('main').innerText()), 'the page says "round robin", which the model did not');
+  step(`the gateway and each service show the model's balancer and retry policy: ${JSON.stringify(initial.seen.gateway)}`);
+
+  await setPolicy('users', 'least loaded (set by the test)', '2 attempts, no budget');
+  const changed = await waitFor('the users policy to change and the gateway to say they differ', async () => {
+    const seen = await readPolicies(page);
+    return {
+      ok: seen.users.balancer === 'least loaded (set by the test)' && seen.users.retry === '2 attempts, no budget'
+        && seen.products.balancer === initial.seen.products.balancer && seen.gateway.balancer === 'differs per service'
+        && seen.gateway.retry === 'differs per service',
+      seen,
+    };
+  });
+  await setPolicy('products', 'least loaded (set by the test)', '2 attempts, no budget');
+  await waitFor('the gateway to show the policy both services now share', async () => {
+    const seen = await readPolicies(page);
+    return { ok: seen.gateway.balancer === 'least loaded (set by the test)' && seen.gateway.retry === '2 attempts, no budget', seen };
+  });
+  await waitFor('the policy change to be announced', async () =>
+    /users: balancer least loaded \(set by the test\), retry 2 attempts, no budget/.test(await page.locator('[aria-live="polite"]').textContent()));
+  step(`a policy the model changes between polls changes on the page: users ${JSON.stringify(changed.seen.users)}, `
+    + 'gateway "differs per service", then the shared one once products changes too; the change is announced');
+
+  // the sparklines: one point per point of the model's last minute, for both lines of every instance, growing with it
+  const sparklinesMatch = (minimum) => waitFor(`sparklines matching the model's last minute, more than ${minimum} points`, async () => {
+    const seen = await readSparklines(page);
+    const instances = latest.services.flatMap((s) => s.instances);
+    const rates = instanceOf('localhost:8080').requestsPerSecondLastMinute;
+    const label = `req/s, last ${rates.length} s: min ${Math.min(...rates).toFixed(1)}, max ${Math.max(...rates).toFixed(1)}, `
+      + `last ${rates.at(-1)?.toFixed(1)}`;
+    return {
+      ok: rates.length > minimum && seen['localhost:8080']['req/s'].label === label
+        && instances.every((i) => seen[i.address]?.['req/s']?.points === i.requestsPerSecondLastMinute.length
+          && seen[i.address]?.p99?.points === i.p99MillisLastMinute.length),
+      points: rates.length,
+      seen: { sparklines: seen['localhost:8080'], model: rates },
+    };
+  });
+  const early = await sparklinesMatch(1);
+  const grown = await sparklinesMatch(early.points);
+  step(`each instance draws the model's last minute as sparklines: localhost:8080 ${early.points} -> ${grown.points} points, `
+    + `"${grown.seen.sparklines['req/s'].label}"`);
 
   // every control has an accessible name and visible text; the fault buttons name their instance
   const buttons = await page.getByRole('button').evaluateAll((els) => els.map((b) => ({
@@ -103,6 +194,12 @@ try {
   await waitFor('the breaker change to be announced', async () =>
     /users localhost:8081: breaker open, health down/.test(await page.locator('[aria-live="polite"]').textContent()));
   step('the active fault shows as text and a pressed button, the error is listed, the change is announced');
+
+  const fallen = await waitFor('the req/s sparkline of localhost:8081 to fall to 0', async () => {
+    const seen = (await readSparklines(page))['localhost:8081']['req/s'];
+    return { ok: /max [1-9][0-9.]*, last 0\.0$/.test(seen.label), seen };
+  });
+  step(`the sparkline of the stopped instance falls to 0: "${fallen.seen.label}"`);
 
   await page.screenshot({ path: screenshot, fullPage: true, animations: 'disabled' });
   step(`screenshot: ${screenshot}`);

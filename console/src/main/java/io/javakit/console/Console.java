@@ -27,8 +27,9 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The live console: a web page for an admin port that shows the system at work (services, instances, health,
- * breaker states, request rates, p99 latency, recent errors) and, when the model offers a {@link FaultControl},
+ * The live console: a web page for an admin port that shows the system at work (services with their balancer and
+ * retry policy, instances, health, breaker states, request rates and p99 latency with a sparkline of the last minute
+ * each, recent errors) and, when the model offers a {@link FaultControl},
  * buttons that stop, hang, slow down or fail an instance.
  *
  * <p>The page is plain HTML, CSS and JavaScript, served from this jar with no build step. It polls
@@ -50,9 +51,11 @@ import java.util.stream.Collectors;
  * </ul>
  *
  * <p>The snapshot as JSON: {@code {"at":"2026-01-01T12:00:00Z","faultsEnabled":true,"services":[{"name":"users",
- * "instances":[{"address":"localhost:8080","health":"up","breaker":"closed","requestsPerSecond":10.0,
- * "p99Millis":3.2,"requests":1200,"errors":0,"fault":"none"}]}],"recentErrors":[{"at":"...","service":"users",
- * "instance":"localhost:8081","kind":"unavailable","message":"connection refused"}]}}.
+ * "balancer":"p2c","retry":"3 attempts within 1 s","instances":[{"address":"localhost:8080","health":"up",
+ * "breaker":"closed","requestsPerSecond":10.0,"p99Millis":3.2,"requests":1200,"errors":0,
+ * "requestsPerSecondLastMinute":[9.0,10.0],"p99MillisLastMinute":[3.1,3.2],"fault":"none"}]}],
+ * "recentErrors":[{"at":"...","service":"users","instance":"localhost:8081","kind":"unavailable",
+ * "message":"connection refused"}]}}; a last-minute series is oldest first.
  *
  * <pre>{@code
  * HttpServer admin = HttpServer.builder(Console.handler(model)).host("127.0.0.1").port(9000).start();
@@ -165,10 +168,11 @@ public final class Console {
     // the JSON forms: flat, with instants as ISO-8601 text, so that the page needs no date library
     record SnapshotJson(String at, boolean faultsEnabled, List<ServiceJson> services, List<ErrorJson> recentErrors) {}
 
-    record ServiceJson(String name, List<InstanceJson> instances) {}
+    record ServiceJson(String name, String balancer, String retry, List<InstanceJson> instances) {}
 
     record InstanceJson(String address, String health, String breaker, double requestsPerSecond, double p99Millis,
-                        long requests, long errors, String fault) {}
+                        long requests, long errors, List<Double> requestsPerSecondLastMinute,
+                        List<Double> p99MillisLastMinute, String fault) {}
 
     record ErrorJson(String at, String service, String instance, String kind, String message) {}
 
@@ -177,9 +181,10 @@ public final class Console {
         Optional<FaultControl> control = model.faults();
         Map<String, Fault> active = control.map(FaultControl::active).orElse(Map.of());
         return new SnapshotJson(snapshot.at().toString(), control.isPresent(),
-                snapshot.services().stream().map(service -> new ServiceJson(service.name(),
-                        service.instances().stream().map(i -> new InstanceJson(i.address(), i.health(), i.breaker(),
-                                i.requestsPerSecond(), i.p99Millis(), i.requests(), i.errors(),
+                snapshot.services().stream().map(service -> new ServiceJson(service.name(), service.balancer(),
+                        service.retry(), service.instances().stream().map(i -> new InstanceJson(i.address(),
+                                i.health(), i.breaker(), i.requestsPerSecond(), i.p99Millis(), i.requests(), i.errors(),
+                                i.requestsPerSecondLastMinute(), i.p99MillisLastMinute(),
                                 wireName(active.getOrDefault(i.address(), Fault.NONE)))).toList())).toList(),
                 snapshot.recentErrors().stream().map(e -> new ErrorJson(e.at().toString(), e.service(), e.instance(),
                         e.kind(), e.message())).toList());

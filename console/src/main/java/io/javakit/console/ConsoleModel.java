@@ -14,8 +14,10 @@ import java.util.Set;
  * <p>The console knows nothing of gateways, balancers or meters; a model adapts them. A gateway's model lists each
  * service's instances from its endpointers, reads each instance's breaker state from the breaker registry, and
  * derives the request rate and the p99 latency from its meters over a recent window (not since start, or a fault
- * would take minutes to show). {@link #snapshot()} is called on a request thread, so it must be cheap and
- * thread-safe.
+ * would take minutes to show). It names each service's balancer and retry policy as configured, and keeps, per
+ * instance, the rate and the p99 of each of the last 60 seconds: the model rather than the page keeps that minute, so
+ * that a page opened just now shows it too. {@link #snapshot()} is called on a request thread, so it must be cheap
+ * and thread-safe.
  *
  * <pre>{@code
  * ConsoleModel model = () -> new ConsoleModel.Snapshot(services(), errors.recent(), Instant.now());
@@ -49,15 +51,30 @@ public interface ConsoleModel {
     }
 
     /**
-     * A service the gateway calls, and the instances it balances over.
+     * A service the gateway calls, how it calls it, and the instances it balances over.
+     *
+     * <p>The balancer and the retry policy are the model's own words for what is configured, shown as given: the page
+     * makes no claim about them that the model did not make.
      *
      * @param name the service's name, e.g. {@code users}
+     * @param balancer the balancer in use, short, e.g. {@code p2c} or {@code round robin}; not blank
+     * @param retry the retry policy in use, short, e.g. {@code 3 attempts within 1 s, idempotent only, budget 20 %}, or
+     *     {@code none}; not blank
      * @param instances its instances, in the order the page shows them
      */
-    record Service(String name, List<InstanceView> instances) {
+    record Service(String name, String balancer, String retry, List<InstanceView> instances) {
         public Service {
             Objects.requireNonNull(name, "name");
+            requireText(balancer, "balancer");
+            requireText(retry, "retry");
             instances = List.copyOf(Objects.requireNonNull(instances, "instances"));
+        }
+
+        private static void requireText(String text, String name) {
+            Objects.requireNonNull(text, name);
+            if (text.isBlank()) {
+                throw new IllegalArgumentException(name + ": \"" + text + "\" (expected: not blank)");
+            }
         }
     }
 
@@ -71,15 +88,21 @@ public interface ConsoleModel {
      * @param p99Millis the 99th percentile latency of those calls in milliseconds, 0 if none
      * @param requests calls sent to it since start
      * @param errors those of its calls that failed
+     * @param requestsPerSecondLastMinute {@code requestsPerSecond} once a second over the last minute, oldest first:
+     *     at most {@value #LAST_MINUTE_POINTS} points, fewer (or none) while the gateway has run less than a minute
+     * @param p99MillisLastMinute {@code p99Millis} likewise, 0 for a second without calls
      */
     record InstanceView(String address, String health, String breaker, double requestsPerSecond, double p99Millis,
-                        long requests, long errors) {
+                        long requests, long errors, List<Double> requestsPerSecondLastMinute,
+                        List<Double> p99MillisLastMinute) {
         public static final String UP = "up";
         public static final String DOWN = "down";
         public static final String UNKNOWN = "unknown";
         public static final String CLOSED = "closed";
         public static final String OPEN = "open";
         public static final String HALF_OPEN = "half_open";
+        /** The most points a last-minute series holds: one a second. */
+        public static final int LAST_MINUTE_POINTS = 60;
 
         private static final Set<String> HEALTHS = Set.of(UP, DOWN, UNKNOWN);
         private static final Set<String> BREAKERS = Set.of(CLOSED, OPEN, HALF_OPEN);
@@ -105,6 +128,23 @@ public interface ConsoleModel {
             if (errors < 0) {
                 throw new IllegalArgumentException("errors: " + errors + " (expected: >= 0)");
             }
+            requestsPerSecondLastMinute = lastMinute(requestsPerSecondLastMinute, "requestsPerSecondLastMinute");
+            p99MillisLastMinute = lastMinute(p99MillisLastMinute, "p99MillisLastMinute");
+        }
+
+        private static List<Double> lastMinute(List<Double> points, String name) {
+            Objects.requireNonNull(points, name);
+            if (points.size() > LAST_MINUTE_POINTS) {
+                throw new IllegalArgumentException(name + ": " + points.size() + " points (expected: at most "
+                        + LAST_MINUTE_POINTS + ", one a second)");
+            }
+            for (int i = 0; i < points.size(); i++) {
+                Double point = points.get(i);
+                if (point == null || !(point >= 0) || point.isInfinite()) {
+                    throw new IllegalArgumentException(name + "[" + i + "]: " + point + " (expected: finite, >= 0)");
+                }
+            }
+            return List.copyOf(points);
         }
     }
 
@@ -127,7 +167,7 @@ public interface ConsoleModel {
         }
     }
 
-    /** Breaks instances on demand, so that a demo can show round robin, retries, breakers and ejection at work. */
+    /** Breaks instances on demand, so that a demo can show balancing, retries, breakers and ejection at work. */
     interface FaultControl {
 
         /**

@@ -22,6 +22,12 @@ const BREAKER = {
   half_open: { icon: '◐', text: 'half-open' },
 };
 const numbers = new Intl.NumberFormat('en');
+const SVG = 'http://www.w3.org/2000/svg';
+// a sparkline has a slot per second of the last minute, so a young series starts at the right and grows leftwards
+const SPARK_SLOTS = 60;
+const SPARK_WIDTH = 60;
+const SPARK_HEIGHT = 18;
+const SPARK_PAD = 1.5; // keeps the line and its end dot inside the box at 0 and at the peak
 
 const services = new Map(); // name -> { section, list, count, instances: Map(address -> view) }
 let nextId = 0;
@@ -54,12 +60,53 @@ function stat(label) {
   return { el: element('div', {}, element('dt', { text: label }), value), value };
 }
 
+function svgElement(tag, attributes) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attributes)) el.setAttribute(key, value);
+  return el;
+}
+
+// A stat with a sparkline of its last minute beside the current value. The line is an image with a text
+// alternative (aria-label, not an SVG title: a title would join the value in the dd's text).
+function trend(label, describe) {
+  const value = element('span', { class: 'value' });
+  const svg = svgElement('svg', {
+    class: 'sparkline', role: 'img', width: SPARK_WIDTH, height: SPARK_HEIGHT, viewBox: `0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`,
+  });
+  const floor = SPARK_HEIGHT - SPARK_PAD;
+  const line = svgElement('polyline', { points: '' });
+  const dot = svgElement('circle', { r: 2, cx: SPARK_WIDTH - SPARK_PAD, cy: floor });
+  svg.append(svgElement('line', { class: 'floor', x1: SPARK_PAD, y1: floor, x2: SPARK_WIDTH - SPARK_PAD, y2: floor }), line, dot);
+  const dd = element('dd', { class: 'trend' }, value, svg);
+  return { el: element('div', {}, element('dt', { text: label }), dd), value, svg, line, dot, label, describe };
+}
+
+// Draws points (oldest first, at most SPARK_SLOTS) scaled from 0 to their own peak: a flat line at the floor is
+// "nothing", not "steady", and a rate's shape is not exaggerated by a floor above zero.
+function drawTrend(t, points) {
+  const shown = points.slice(-SPARK_SLOTS);
+  const peak = Math.max(0, ...shown);
+  const step = (SPARK_WIDTH - 2 * SPARK_PAD) / (SPARK_SLOTS - 1);
+  const first = SPARK_SLOTS - shown.length;
+  const xy = shown.map((v, i) => [
+    SPARK_PAD + (first + i) * step,
+    SPARK_HEIGHT - SPARK_PAD - (peak > 0 ? (v / peak) * (SPARK_HEIGHT - 2 * SPARK_PAD) : 0),
+  ]);
+  t.line.setAttribute('points', xy.map(([x, y]) => `${x.toFixed(2)},${y.toFixed(2)}`).join(' '));
+  t.dot.style.visibility = xy.length ? 'visible' : 'hidden';
+  if (xy.length) t.dot.setAttribute('cy', xy[xy.length - 1][1].toFixed(2));
+  t.svg.setAttribute('aria-label', shown.length === 0
+    ? `${t.label}, last minute: no points yet`
+    : `${t.label}, last ${shown.length} s: min ${t.describe(Math.min(...shown))}, max ${t.describe(peak)}, `
+      + `last ${t.describe(shown[shown.length - 1])}`);
+}
+
 function buildInstance(address, faultsEnabled) {
   const id = `instance-${nextId++}`;
   const health = badge('health');
   const breaker = badge('breaker');
-  const rps = stat('req/s');
-  const p99 = stat('p99');
+  const rps = trend('req/s', (v) => v.toFixed(1));
+  const p99 = trend('p99', formatMillis);
   const requests = stat('requests');
   const errors = stat('errors');
   const bar = element('div', { class: 'traffic-bar' });
@@ -85,17 +132,28 @@ function buildInstance(address, faultsEnabled) {
     }));
     item.append(group);
   }
-  return { item, health, breaker, rps: rps.value, p99: p99.value, requests: requests.value, errors: errors.value, bar, fault, buttons, last: null };
+  return { item, health, breaker, rps, p99, requests: requests.value, errors: errors.value, bar, fault, buttons, last: null };
+}
+
+function policy() {
+  const balancer = element('dd', { class: 'balancer' });
+  const retry = element('dd', { class: 'retry' });
+  const el = element('dl', { class: 'policy' },
+    element('div', {}, element('dt', { text: 'Balancer' }), balancer),
+    element('div', {}, element('dt', { text: 'Retry' }), retry));
+  return { el, balancer, retry };
 }
 
 function buildService(name) {
   const id = `service-${nextId++}`;
   const count = element('span', { class: 'count' });
   const list = element('ul', { class: 'instances' });
+  const policies = policy();
   const section = element('section', { class: 'service', 'aria-labelledby': id, 'data-service': name },
     element('h3', { id }, element('span', { class: 'name', text: name }), ' ', count),
+    policies.el,
     list);
-  return { section, list, count, instances: new Map() };
+  return { section, list, count, policy: policies, last: null, instances: new Map() };
 }
 
 function formatMillis(ms) {
@@ -113,8 +171,10 @@ function updateInstance(view, instance, serviceName, busiest) {
   const last = view.last;
   setState(view.health, HEALTH, instance.health);
   setState(view.breaker, BREAKER, instance.breaker);
-  view.rps.textContent = instance.requestsPerSecond.toFixed(1);
-  view.p99.textContent = instance.p99Millis === 0 && instance.requestsPerSecond === 0 ? 'none' : formatMillis(instance.p99Millis);
+  view.rps.value.textContent = instance.requestsPerSecond.toFixed(1);
+  view.p99.value.textContent = instance.p99Millis === 0 && instance.requestsPerSecond === 0 ? 'none' : formatMillis(instance.p99Millis);
+  drawTrend(view.rps, instance.requestsPerSecondLastMinute);
+  drawTrend(view.p99, instance.p99MillisLastMinute);
   view.requests.textContent = numbers.format(instance.requests);
   view.errors.textContent = numbers.format(instance.errors);
   // CSSOM writes are allowed under the page's content security policy; style attributes in markup are not
@@ -141,7 +201,16 @@ function place(parent, child, index) {
   if (current !== child) parent.insertBefore(child, current);
 }
 
+// The gateway's box repeats a policy that every service shares; when they differ, each service's box says which.
+function shared(values) {
+  const distinct = [...new Set(values)];
+  if (distinct.length === 0) return 'no services';
+  return distinct.length === 1 ? distinct[0] : 'differs per service';
+}
+
 function renderServices(snapshot) {
+  $('gateway-balancer').textContent = shared(snapshot.services.map((s) => s.balancer));
+  $('gateway-retry').textContent = shared(snapshot.services.map((s) => s.retry));
   const container = $('services');
   container.querySelector('.empty')?.remove();
   container.removeAttribute('aria-busy');
@@ -155,6 +224,12 @@ function renderServices(snapshot) {
       services.set(service.name, view);
     }
     place(container, view.section, seen.size - 1);
+    view.policy.balancer.textContent = service.balancer;
+    view.policy.retry.textContent = service.retry;
+    if (view.last && (view.last.balancer !== service.balancer || view.last.retry !== service.retry)) {
+      announce(`${service.name}: balancer ${service.balancer}, retry ${service.retry}`);
+    }
+    view.last = { balancer: service.balancer, retry: service.retry };
     const count = service.instances.length;
     view.count.textContent = `${count} ${count === 1 ? 'instance' : 'instances'}`;
     const busiest = Math.max(0, ...service.instances.map((i) => i.requestsPerSecond));

@@ -90,6 +90,39 @@ class ConsoleTest {
     }
 
     @Test
+    void snapshotNamesTheBalancerAndRetryPolicyTheModelReports() throws Exception {
+        JsonNode users = json(get("/api/snapshot")).get("services").get(0);
+        assertThat(users.get("balancer").asText()).isEqualTo(FakeModel.BALANCER);
+        assertThat(users.get("retry").asText()).isEqualTo(FakeModel.RETRY);
+
+        model.policy("users", "round robin", "none");
+        JsonNode services = json(get("/api/snapshot")).get("services");
+        assertThat(services.get(0).get("balancer").asText()).isEqualTo("round robin");
+        assertThat(services.get(0).get("retry").asText()).isEqualTo("none");
+        assertThat(services.get(1).get("balancer").asText()).isEqualTo(FakeModel.BALANCER);
+    }
+
+    @Test
+    void snapshotCarriesEachInstancesLastMinuteOnePointASecondOldestFirst() throws Exception {
+        JsonNode fresh = instance("localhost:8081");
+        assertThat(fresh.get("requestsPerSecondLastMinute")).isEmpty();
+        assertThat(fresh.get("p99MillisLastMinute")).isEmpty();
+
+        clock.advance(Duration.ofSeconds(3));
+        post("/api/faults/localhost:8081/slow");
+        clock.advance(Duration.ofMillis(2_500));
+        JsonNode slowed = instance("localhost:8081");
+        assertThat(slowed.get("requestsPerSecondLastMinute").toString()).isEqualTo("[10.0,10.0,10.0,10.0,10.0]");
+        assertThat(slowed.get("p99MillisLastMinute").toString()).isEqualTo("[3.0,3.0,3.0,250.0,250.0]");
+
+        clock.advance(Duration.ofMinutes(5));
+        JsonNode later = instance("localhost:8081");
+        assertThat(later.get("requestsPerSecondLastMinute")).hasSize(ConsoleModel.InstanceView.LAST_MINUTE_POINTS);
+        assertThat(later.get("p99MillisLastMinute")).hasSize(ConsoleModel.InstanceView.LAST_MINUTE_POINTS)
+                .allSatisfy(point -> assertThat(point.asDouble()).isEqualTo(FakeModel.SLOW_P99_MILLIS));
+    }
+
+    @Test
     void stoppingAnInstanceOpensItsBreakerAndMovesItsTrafficToTheOthers() throws Exception {
         HttpResponse response = post("/api/faults/localhost%3A8081/stop");
 

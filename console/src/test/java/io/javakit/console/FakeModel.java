@@ -6,6 +6,7 @@ import io.javakit.console.ConsoleModel.InstanceView;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedList;
@@ -19,7 +20,8 @@ import java.util.Optional;
  * whose breaker lets calls through. Stopping, hanging or failing an instance costs it
  * {@value #FAILURES_TO_OPEN} failed calls, opens its breaker and moves its share to the others; slowing it only
  * raises its p99; restoring it half-opens its breaker, which closes {@link #HALF_OPEN_FOR} later. Counters advance
- * with the injected clock.
+ * with the injected clock, and each whole second of it adds a point to every instance's last minute. Every service
+ * starts as {@value #BALANCER} with {@value #RETRY}; {@link #policy} changes that, as a restarted gateway might.
  */
 final class FakeModel implements ConsoleModel, ConsoleModel.FaultControl {
     static final double REQUESTS_PER_SECOND = 30;
@@ -27,12 +29,18 @@ final class FakeModel implements ConsoleModel, ConsoleModel.FaultControl {
     static final Duration HALF_OPEN_FOR = Duration.ofSeconds(2);
     static final double SLOW_P99_MILLIS = 250;
     static final double HUNG_P99_MILLIS = 333;
+    static final String BALANCER = "p2c";
+    static final String RETRY = "3 attempts within 1 s, idempotent only, budget 20 %";
     private static final int RECENT_ERRORS = 10;
 
     private final Clock clock;
     private final Map<String, List<Node>> services = new LinkedHashMap<>();
+    private final Map<String, Policy> policies = new LinkedHashMap<>();
     private final LinkedList<ErrorEntry> errors = new LinkedList<>();
     private Instant last;
+    private Instant sampledUntil;
+
+    private record Policy(String balancer, String retry) {}
 
     private static final class Node {
         final String service;
@@ -43,6 +51,8 @@ final class FakeModel implements ConsoleModel, ConsoleModel.FaultControl {
         double requests;
         long errors;
         double rate;
+        final ArrayDeque<Double> rates = new ArrayDeque<>();
+        final ArrayDeque<Double> p99s = new ArrayDeque<>();
 
         Node(String service, String address, double baseP99) {
             this.service = service;
@@ -63,6 +73,7 @@ final class FakeModel implements ConsoleModel, ConsoleModel.FaultControl {
     FakeModel(Clock clock) {
         this.clock = clock;
         this.last = clock.instant();
+        this.sampledUntil = last;
         int port = 8080;
         for (String service : List.of("users", "products")) {
             List<Node> nodes = new ArrayList<>();
@@ -70,8 +81,17 @@ final class FakeModel implements ConsoleModel, ConsoleModel.FaultControl {
                 nodes.add(new Node(service, "localhost:" + port, 2.5 + 0.5 * i));
             }
             services.put(service, nodes);
+            policies.put(service, new Policy(BALANCER, RETRY));
         }
         rebalance();
+    }
+
+    /** From the next snapshot on, {@code service} reports this balancer and retry policy. */
+    synchronized void policy(String service, String balancer, String retry) {
+        if (!policies.containsKey(service)) {
+            throw new IllegalArgumentException("service: " + service + " (expected: one of " + policies.keySet() + ")");
+        }
+        policies.put(service, new Policy(balancer, retry));
     }
 
     @Override
@@ -79,15 +99,17 @@ final class FakeModel implements ConsoleModel, ConsoleModel.FaultControl {
         Instant now = clock.instant();
         double seconds = Duration.between(last, now).toNanos() / 1e9;
         last = now;
+        sample(now);
         List<Service> views = new ArrayList<>();
         for (Map.Entry<String, List<Node>> service : services.entrySet()) {
             List<InstanceView> instances = new ArrayList<>();
             for (Node node : service.getValue()) {
                 node.requests += node.rate * seconds;
                 instances.add(new InstanceView(node.address, health(node), breaker(node, now), node.rate, p99(node),
-                        (long) node.requests, node.errors));
+                        (long) node.requests, node.errors, List.copyOf(node.rates), List.copyOf(node.p99s)));
             }
-            views.add(new Service(service.getKey(), instances));
+            Policy policy = policies.get(service.getKey());
+            views.add(new Service(service.getKey(), policy.balancer(), policy.retry(), instances));
         }
         return new Snapshot(views, List.copyOf(errors), now);
     }
@@ -100,6 +122,7 @@ final class FakeModel implements ConsoleModel, ConsoleModel.FaultControl {
     @Override
     public synchronized void apply(String instance, Fault fault) {
         Node node = node(instance);
+        sample(clock.instant()); // the seconds before the fault keep the rates they had
         Fault before = node.fault;
         node.fault = fault;
         node.restoredAt = fault == Fault.NONE && !Node.passes(before) ? clock.instant() : null;
@@ -124,6 +147,25 @@ final class FakeModel implements ConsoleModel, ConsoleModel.FaultControl {
                 .filter(n -> n.fault != Fault.NONE)
                 .forEach(n -> active.put(n.address, n.fault)));
         return active;
+    }
+
+    /** Adds a point per instance for each whole second since the last one, up to a minute's worth. */
+    private void sample(Instant now) {
+        long seconds = Duration.between(sampledUntil, now).toSeconds();
+        sampledUntil = sampledUntil.plusSeconds(seconds);
+        for (long i = Math.min(seconds, InstanceView.LAST_MINUTE_POINTS); i > 0; i--) {
+            services.values().forEach(nodes -> nodes.forEach(node -> {
+                append(node.rates, node.rate);
+                append(node.p99s, p99(node));
+            }));
+        }
+    }
+
+    private static void append(ArrayDeque<Double> series, double point) {
+        series.addLast(point);
+        if (series.size() > InstanceView.LAST_MINUTE_POINTS) {
+            series.removeFirst();
+        }
     }
 
     private void rebalance() {
