@@ -45,7 +45,8 @@ public final class UpstreamConsole implements ConsoleModel {
     public Snapshot snapshot() {
         List<UpstreamView> views = upstreams.stream().map(Upstream::view).toList();
         List<Service> services = views.stream()
-                .map(view -> new Service(view.service(), view.instances().stream().map(UpstreamConsole::instance).toList())).toList();
+                .map(view -> new Service(view.service(), view.balancer(), view.retry(),
+                        view.instances().stream().map(UpstreamConsole::instance).toList())).toList();
         List<ErrorEntry> errors = views.stream()
                 .flatMap(view -> view.recentErrors().stream().map(e -> new ErrorEntry(e.at(), view.service(), e.instance().address(), e.kind(), e.message())))
                 .sorted(Comparator.comparing(ErrorEntry::at).reversed()).limit(ERRORS_SHOWN).toList();
@@ -61,7 +62,7 @@ public final class UpstreamConsole implements ConsoleModel {
         String health = state.ejected() || state.breaker() == UpstreamView.Breaker.OPEN ? InstanceView.DOWN
                 : state.breaker() == UpstreamView.Breaker.HALF_OPEN ? InstanceView.UNKNOWN : InstanceView.UP;
         return new InstanceView(state.instance().address(), health, breaker, last(state.requestsPerSecond()), last(state.p99Millis()),
-                state.requests(), state.failures());
+                state.requests(), state.failures(), state.requestsPerSecond(), state.p99Millis());
     }
 
     private static double last(List<Double> series) {

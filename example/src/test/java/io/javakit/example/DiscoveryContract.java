@@ -1,5 +1,6 @@
 package io.javakit.example;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -39,8 +40,7 @@ abstract class DiscoveryContract {
         registryConnection = access;
         Instancer users = access.instancer("users");
         Instancer products = access.instancer("products");
-        Gateway.Settings defaults = Gateway.Settings.defaults(users, products);
-        gateway = Gateway.start(new Gateway.Settings(users, products, 0, Duration.ZERO, defaults.breakers(), true), "127.0.0.1", 0);
+        gateway = new Gateway(users, products, SeedSystem.unlimited(), new SimpleMeterRegistry(), "127.0.0.1", 0);
     }
 
     @AfterEach
@@ -55,7 +55,7 @@ abstract class DiscoveryContract {
     }
 
     private String debug(Load load) {
-        return "gateway sees " + gateway.instances("users") + "; load errors " + load.errors.stream().limit(3).toList()
+        return "gateway sees " + SeedSystemViews.instances(gateway, "users") + "; load errors " + load.errors.stream().limit(3).toList()
                 + "; service logs:\n" + services.stream().map(s -> String.join("\n", s.lines())).reduce("", String::concat);
     }
 
@@ -63,7 +63,7 @@ abstract class DiscoveryContract {
     private ServiceProcess startUsers() throws Exception {
         ServiceProcess service = ServiceProcess.startUsers(SeedSystem.freePort(), registry.url(), registry.registeredMessage());
         services.add(service);
-        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.instances("users").stream().anyMatch(i -> i.port() == service.port));
+        await().atMost(Duration.ofSeconds(30)).until(() -> SeedSystemViews.instances(gateway, "users").stream().anyMatch(i -> i.port() == service.port));
         return service;
     }
 
@@ -120,7 +120,7 @@ abstract class DiscoveryContract {
             killed.kill();
             Instant killedAt = Instant.now();
             long stayingBefore = staying.served();
-            await().atMost(registry.killedInstanceDropsOutWithin()).until(() -> gateway.instances("users").size() == 1);
+            await().atMost(registry.killedInstanceDropsOutWithin()).until(() -> SeedSystemViews.instances(gateway, "users").size() == 1);
             assertThat(Duration.between(killedAt, Instant.now())).isLessThan(registry.killedInstanceDropsOutWithin());
             assertThat(staying.served()).isGreaterThan(stayingBefore);
             assertThat(load.errors).isEmpty();

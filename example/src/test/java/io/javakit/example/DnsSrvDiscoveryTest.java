@@ -1,5 +1,6 @@
 package io.javakit.example;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,13 +30,12 @@ class DnsSrvDiscoveryTest {
     @BeforeEach
     void start() throws Exception {
         for (int i = 0; i < 3; i++) {
-            users.add(new Backend(Backends.users(UserService.inMemory(), "user-" + i, true)));
+            users.add(new Backend(Backends.users(UserService.inMemory(), "user-" + i, true, () -> true)));
         }
-        products = new Backend(Backends.products(ProductService.inMemory(), "product", true));
+        products = new Backend(Backends.products(ProductService.inMemory(), "product", true, () -> true));
         dns = Dnsmasq.start(TTL_SECONDS, records(2));
         registry = Registry.connect("dns-srv://example.internal?resolver=" + dns.address());
-        Gateway.Settings defaults = Gateway.Settings.defaults(registry.instancer("users"), registry.instancer("products"));
-        gateway = Gateway.start(new Gateway.Settings(defaults.users(), defaults.products(), 0, Duration.ZERO, defaults.breakers(), true),
+        gateway = new Gateway(registry.instancer("users"), registry.instancer("products"), SeedSystem.unlimited(), new SimpleMeterRegistry(),
                 "127.0.0.1", 0);
     }
 
@@ -60,7 +60,7 @@ class DnsSrvDiscoveryTest {
 
     @Test
     void balancesOverTheInstancesTheSrvRecordsName() throws Exception {
-        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.instances("users").size() == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> SeedSystemViews.instances(gateway, "users").size() == 2);
         try (Load load = new Load(gateway.port())) {
             await().atMost(Duration.ofSeconds(10)).until(() -> users.get(0).paths.size() > 20 && users.get(1).paths.size() > 20);
             assertThat(users.get(2).paths).isEmpty();
@@ -70,7 +70,7 @@ class DnsSrvDiscoveryTest {
 
     @Test
     void ridesOutAResolverOutageAndPicksUpANewRecordAfterIt() throws Exception {
-        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.instances("users").size() == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> SeedSystemViews.instances(gateway, "users").size() == 2);
         try (Load load = new Load(gateway.port())) {
             dns.stop();
             int servedBefore = users.get(0).paths.size();

@@ -19,7 +19,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.javakit.console.UpstreamConsole;
+import io.javakit.metrics.Metrics;
+import io.javakit.upstream.Upstream;
+import io.javakit.upstream.UpstreamView;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Optional;
 import io.javakit.example.users.UserService;
 import io.javakit.sd.lb.OutlierDetection;
 import org.assertj.core.data.Offset;
@@ -27,11 +33,6 @@ import org.junit.jupiter.api.Test;
 
 class GatewayResilienceTest {
     private final HttpClient client = HttpClient.newHttpClient();
-
-    /** Quiet, no rate limit, and {@code resilience}. */
-    private static UnaryOperator<Gateway.Settings> resilience(Gateway.Resilience resilience) {
-        return s -> new Gateway.Settings(s.users(), s.products(), 0, s.maxWait(), s.breakers(), true).withResilience(resilience);
-    }
 
     private HttpResponse<String> get(int port, String path, String... headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
@@ -43,7 +44,7 @@ class GatewayResilienceTest {
 
     @Test
     void instancesReceiveWhatIsLeftOfTheGatewaysDeadline() throws Exception {
-        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults().withDeadline(Duration.ofMillis(800))))) {
+        try (SeedSystem system = new SeedSystem(SeedSystem.deadline(Duration.ofMillis(800)))) {
             assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
 
             long sent = system.users.stream().flatMap(b -> b.headers.stream())
@@ -55,9 +56,9 @@ class GatewayResilienceTest {
     @Test
     void whenNoInstanceAnswersInTimeTheCallerGetsA504SayingSoWithinTheDeadline() throws Exception {
         try (HungServer hung1 = new HungServer(); HungServer hung2 = new HungServer();
-             SeedSystem system = new SeedSystem(s -> new Gateway.Settings(new FixedInstancer(List.of(
-                     new Instance("127.0.0.1", hung1.port()), new Instance("127.0.0.1", hung2.port()))), s.products(), 0,
-                     s.maxWait(), s.breakers(), true).withResilience(Gateway.Resilience.defaults().withDeadline(Duration.ofMillis(300))))) {
+             SeedSystem system = new SeedSystem()) {
+            system.restartGateway(new FixedInstancer(List.of(new Instance("127.0.0.1", hung1.port()), new Instance("127.0.0.1", hung2.port()))),
+                    SeedSystem.fixed(system.products), SeedSystem.deadline(Duration.ofMillis(300)));
             long start = System.nanoTime();
             HttpResponse<String> response = system.get("/users/user1");
             Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -71,7 +72,7 @@ class GatewayResilienceTest {
 
     @Test
     void aCallerMayAskForLessTimeThanTheGatewayAllowsButNotMore() throws Exception {
-        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults().withDeadline(Duration.ofMillis(900))))) {
+        try (SeedSystem system = new SeedSystem(SeedSystem.deadline(Duration.ofMillis(900)))) {
             get(system.gateway.port(), "/users/user1", Deadlines.HEADER, "120");
             get(system.gateway.port(), "/users/user2", Deadlines.HEADER, "60000");
 
@@ -89,7 +90,7 @@ class GatewayResilienceTest {
         Backend slow = new Backend(Backends.users((ctx, name) -> {
             lookups.incrementAndGet();
             return UserService.inMemory().userByName(ctx, name);
-        }, "users-slow", true));
+        }, "users-slow", true, () -> true));
         try (slow) {
             slow.faults.set(Fault.SLOW); // +200 ms before the lookup, as if queued behind other work
 
@@ -106,8 +107,8 @@ class GatewayResilienceTest {
 
     @Test
     void p2cSendsLittleTrafficToASlowInstanceWhereRoundRobinSendsItsShare() throws Exception {
-        for (Gateway.Balancing balancing : List.of(Gateway.Balancing.P2C, Gateway.Balancing.ROUND_ROBIN)) {
-            try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults().withBalancing("users", balancing)))) {
+        for (Upstream.Balancing balancing : List.of(Upstream.Balancing.P2C, Upstream.Balancing.ROUND_ROBIN)) {
+            try (SeedSystem system = new SeedSystem(SeedSystem.tuned((service, b) -> b.balancing(balancing)))) {
                 Backend slow = system.users.getFirst();
                 slow.faults.set(Fault.SLOW);
                 for (int i = 0; i < 60; i++) {
@@ -115,7 +116,7 @@ class GatewayResilienceTest {
                 }
                 int total = system.users.stream().mapToInt(b -> b.paths.size()).sum();
                 double slowShare = slow.paths.size() / (double) total;
-                if (balancing == Gateway.Balancing.P2C) {
+                if (balancing == Upstream.Balancing.P2C) {
                     assertThat(slowShare).as("P2C's share to the slow instance").isLessThan(0.15);
                 } else {
                     assertThat(slowShare).as("round robin's share to the slow instance").isCloseTo(1 / 3.0, Offset.offset(0.02));
@@ -126,21 +127,19 @@ class GatewayResilienceTest {
 
     @Test
     void aStoppingGatewayReportsNotReadyAndFinishesWhatItStarted() throws Exception {
-        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults()))) {
+        Gateway.Settings d = SeedSystem.defaults();
+        try (SeedSystem system = new SeedSystem(new Gateway.Settings(d.deadline(), d.maxConcurrentRequests(), d.healthChecks(), true,
+                Duration.ofMillis(400), d.tuning()))) {
             system.users.forEach(b -> b.faults.set(Fault.SLOW));
             CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + system.gateway.port() + "/users/user1")).build(), BodyHandlers.ofString());
             Thread.sleep(50); // the request is at an instance now
 
-            Thread stopping = Thread.ofVirtual().start(() -> {
-                try {
-                    system.gateway.shutdown(Duration.ofMillis(400));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            Thread.sleep(100);
-            var ready = system.gateway.admin().call(io.javakit.endpoint.RequestContext.background(),
+            Gateway gateway = system.gateway;
+            PrometheusMeterRegistry registry = Metrics.prometheus();
+            Thread stopping = Thread.ofVirtual().start(gateway::close);
+            await().atMost(Duration.ofSeconds(2)).until(() -> !gateway.isReady());
+            var ready = gateway.admin(registry, Optional.empty()).call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/health/ready"));
 
             assertThat(ready.status()).isEqualTo(503);
@@ -152,7 +151,7 @@ class GatewayResilienceTest {
 
     @Test
     void upstreamFailuresNeverNameTheInstances() throws Exception {
-        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults()))) {
+        try (SeedSystem system = new SeedSystem()) {
             system.users.forEach(Backend::stop);
 
             HttpResponse<String> response = system.get("/users/user1");
@@ -165,8 +164,9 @@ class GatewayResilienceTest {
 
     @Test
     void anInstanceThatKeepsFailingIsEjectedAndNoCallerNotices() throws Exception {
-        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults()
-                .withBalancing("users", Gateway.Balancing.ROUND_ROBIN)))) {
+        PrometheusMeterRegistry registry = Metrics.prometheus();
+        try (SeedSystem system = new SeedSystem()) {
+            system.restartGateway(SeedSystem.fixed(system.users), SeedSystem.fixed(system.products), SeedSystem.tuned(SeedSystem.ROUND_ROBIN), registry);
             Backend failing = system.users.getFirst();
             failing.faults.set(Fault.FAIL);
 
@@ -174,13 +174,14 @@ class GatewayResilienceTest {
                 assertThat(system.get("/users/user1").statusCode()).as("call %d", i).isEqualTo(200);
             }
 
-            assertThat(system.gateway.ejected("users")).containsExactly(failing.instance());
+            UpstreamView.InstanceState ejected = system.view("users").instance(failing.instance().address()).orElseThrow();
+            assertThat(ejected.ejected()).as("still known, only skipped").isTrue();
+            assertThat(system.view("users").instances()).filteredOn(UpstreamView.InstanceState::ejected).hasSize(1);
             assertThat(failing.paths).as("no picks once ejected").hasSizeLessThanOrEqualTo(OutlierDetection.DEFAULT_CONSECUTIVE_FAILURES);
-            assertThat(system.gateway.instances("users")).as("still known, only skipped").contains(failing.instance());
-            assertThat(system.gateway.console().snapshot().services().stream().flatMap(v -> v.instances().stream())
+            assertThat(UpstreamConsole.of(system.gateway.upstreams()).snapshot().services().stream().flatMap(v -> v.instances().stream())
                     .filter(i -> i.address().equals(failing.instance().address())).findFirst().orElseThrow().health())
                     .as("the console shows it down").isEqualTo(io.javakit.console.ConsoleModel.InstanceView.DOWN);
-            String metrics = system.gateway.admin().call(io.javakit.endpoint.RequestContext.background(),
+            String metrics = system.gateway.admin(registry, Optional.empty()).call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/metrics")).bodyText();
             assertThat(metrics).contains("javakit_outlier_ejections_total{instance=\"" + failing.instance().address()
                     + "\",reason=\"consecutive_failures\",service=\"users\"} 1.0")
@@ -190,13 +191,14 @@ class GatewayResilienceTest {
 
     @Test
     void withHealthChecksAnInstanceJoinsOnlyOnceItIsReady() throws Exception {
-        Readiness readiness = Readiness.pending();
-        Backend ready = new Backend(Backends.users(UserService.inMemory(), "users-ready", true));
-        Backend starting = new Backend(Backends.users(UserService.inMemory(), "users-starting", true, readiness));
-        try (ready; starting; SeedSystem system = new SeedSystem(s -> new Gateway.Settings(
-                new FixedInstancer(List.of(ready.instance(), starting.instance())), s.products(), 0, s.maxWait(), s.breakers(), true)
-                .withResilience(Gateway.Resilience.defaults().withHealthChecks(Duration.ofMillis(100))))) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> system.gateway.instances("users").equals(List.of(ready.instance())));
+        AtomicBoolean readiness = new AtomicBoolean();
+        Backend ready = new Backend(Backends.users(UserService.inMemory(), "users-ready", true, () -> true));
+        Backend starting = new Backend(Backends.users(UserService.inMemory(), "users-starting", true, readiness::get));
+        Gateway.Settings d = SeedSystem.defaults();
+        try (ready; starting; SeedSystem system = new SeedSystem()) {
+            system.restartGateway(new FixedInstancer(List.of(ready.instance(), starting.instance())), SeedSystem.fixed(system.products),
+                    new Gateway.Settings(d.deadline(), d.maxConcurrentRequests(), Duration.ofMillis(100), true, Duration.ZERO, d.tuning()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> instances(system).equals(List.of(ready.instance())));
             for (int i = 0; i < 20; i++) {
                 assertThat(system.get("/users/user1").statusCode()).isEqualTo(200);
             }
@@ -204,13 +206,14 @@ class GatewayResilienceTest {
 
             readiness.set(true);
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> system.gateway.instances("users").contains(starting.instance()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> instances(system).contains(starting.instance()));
         }
     }
 
     @Test
     void anOverloadedGatewayShedsAtOnceWith503sAndServesEveryoneOnceLoadDrops() throws Exception {
-        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults().withConcurrencyLimits(4, 256)))) {
+        Gateway.Settings d = SeedSystem.defaults();
+        try (SeedSystem system = new SeedSystem(new Gateway.Settings(d.deadline(), 4, d.healthChecks(), true, Duration.ZERO, d.tuning()))) {
             system.users.forEach(b -> b.faults.set(Fault.SLOW));
             List<CompletableFuture<HttpResponse<String>>> burst = new java.util.ArrayList<>();
             for (int i = 0; i < 16; i++) {
@@ -234,7 +237,7 @@ class GatewayResilienceTest {
 
     @Test
     void instancesGetTheCallersHeadersAndWhoTheCallerWasButNoHopByHopHeaders() throws Exception {
-        try (SeedSystem system = new SeedSystem(resilience(Gateway.Resilience.defaults()))) {
+        try (SeedSystem system = new SeedSystem()) {
             String response = RawHttp.exchange(system.gateway.port(), "GET /users/user1 HTTP/1.1\r\nHost: gw\r\nX-Tenant: acme\r\n"
                     + "X-Forwarded-For: 203.0.113.9\r\nConnection: X-Internal, close\r\nX-Internal: secret\r\n\r\n");
 
@@ -245,5 +248,9 @@ class GatewayResilienceTest {
             assertThat(seen.first("x-forwarded-proto")).hasValue("http");
             assertThat(seen.contains("x-internal")).isFalse();
         }
+    }
+
+    private static List<Instance> instances(SeedSystem system) {
+        return system.view("users").instances().stream().map(UpstreamView.InstanceState::instance).toList();
     }
 }

@@ -1,5 +1,8 @@
 package io.javakit.example;
 
+import io.javakit.sd.FixedInstancer;
+import io.javakit.upstream.Upstream;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,49 +21,65 @@ class MainTest {
         return (Main.GatewayCommand) parsed.subcommand().commandSpec().userObject();
     }
 
+    /** The upstream {@code service} as the gateway would build it with {@code settings}, over one fake instance. */
+    private static Upstream<String, String> upstream(Gateway.Settings settings, String service) {
+        Upstream.Builder<String, String> builder = Upstream.<String, String>builder(service, FixedInstancer.of("10.0.0.5:8080"),
+                instance -> (ctx, request) -> request).meterRegistry(new SimpleMeterRegistry());
+        settings.tuning().accept(service, builder);
+        return builder.build();
+    }
+
     @Test
     void resilienceFlagsBecomeTheGatewaysSettings() {
-        Gateway.Resilience resilience = gateway("gateway", "--deadline", "300", "--balancer", "users=round-robin",
+        Gateway.Settings settings = gateway("gateway", "--deadline", "300", "--balancer", "users=round-robin",
                 "--weight", "10.0.0.5:8080=3", "--max-attempts", "2", "--no-outlier-ejection", "--health-checks", "500",
-                "--max-concurrent-requests", "64", "--max-concurrent-per-instance", "8").resilience();
+                "--max-concurrent-requests", "64", "--max-concurrent-per-instance", "8", "--rate-limit", "50").settings();
 
-        assertThat(resilience.deadline()).isEqualTo(Duration.ofMillis(300));
-        assertThat(resilience.balancingOf("users")).isEqualTo(Gateway.Balancing.ROUND_ROBIN);
-        assertThat(resilience.balancingOf("products")).isEqualTo(Gateway.Balancing.P2C);
-        assertThat(resilience.weights()).isEqualTo(Map.of(new Instance("10.0.0.5", 8080), 3));
-        assertThat(resilience.maxAttempts()).isEqualTo(2);
-        assertThat(resilience.ejectOutliers()).isFalse();
-        assertThat(resilience.healthChecks()).isEqualTo(Duration.ofMillis(500));
-        assertThat(resilience.maxConcurrentRequests()).isEqualTo(64);
-        assertThat(resilience.maxConcurrentPerInstance()).isEqualTo(8);
+        assertThat(settings.deadline()).isEqualTo(Duration.ofMillis(300));
+        assertThat(settings.healthChecks()).isEqualTo(Duration.ofMillis(500));
+        assertThat(settings.maxConcurrentRequests()).isEqualTo(64);
+        try (Upstream<String, String> users = upstream(settings, "users"); Upstream<String, String> products = upstream(settings, "products")) {
+            assertThat(users.view().balancer()).isEqualTo("round-robin");
+            assertThat(products.view().balancer()).isEqualTo("p2c");
+            assertThat(users.view().retry()).startsWith("2 attempts");
+            assertThat(users.toString()).contains("bound(8 in flight)").contains("rate-limit(50/s)").contains("at most 0 %");
+        }
     }
 
     @Test
     void withoutResilienceFlagsTheGatewayRunsTheDefaults() {
-        assertThat(gateway("gateway").resilience()).isEqualTo(Gateway.Resilience.defaults());
+        Gateway.Settings settings = gateway("gateway").settings();
+        assertThat(settings.deadline()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(settings.maxConcurrentRequests()).isEqualTo(1000);
+        assertThat(settings.healthChecks()).isZero();
+        try (Upstream<String, String> users = upstream(settings, "users")) {
+            assertThat(users.view().balancer()).isEqualTo("p2c");
+            assertThat(users.toString()).contains("bound(256 in flight)").contains("rate-limit(100/s)").contains("at most 50 %");
+        }
     }
 
     @Test
     void aBalancerForEveryServiceAppliesToBoth() {
-        Gateway.Resilience resilience = gateway("gateway", "--balancer", "weighted-round-robin").resilience();
-
-        assertThat(resilience.balancingOf("users")).isEqualTo(Gateway.Balancing.WEIGHTED_ROUND_ROBIN);
-        assertThat(resilience.balancingOf("products")).isEqualTo(Gateway.Balancing.WEIGHTED_ROUND_ROBIN);
+        Gateway.Settings settings = gateway("gateway", "--balancer", "weighted-round-robin").settings();
+        try (Upstream<String, String> users = upstream(settings, "users"); Upstream<String, String> products = upstream(settings, "products")) {
+            assertThat(users.view().balancer()).isEqualTo("weighted-round-robin");
+            assertThat(products.view().balancer()).isEqualTo("weighted-round-robin");
+        }
     }
 
     @Test
     void badResilienceFlagsAreRefusedNamingTheFlag() {
-        assertThatThrownBy(() -> gateway("gateway", "--balancer", "fastest").resilience())
-                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--balancer: 'fastest'");
-        assertThatThrownBy(() -> gateway("gateway", "--balancer", "orders=p2c").resilience())
+        assertThatThrownBy(() -> gateway("gateway", "--balancer", "fastest").settings())
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--balancer: balancing: 'fastest'");
+        assertThatThrownBy(() -> gateway("gateway", "--balancer", "orders=p2c").settings())
                 .hasMessageContaining("unknown service 'orders'");
-        assertThatThrownBy(() -> gateway("gateway", "--weight", "10.0.0.5:8080=heavy").resilience())
+        assertThatThrownBy(() -> gateway("gateway", "--weight", "10.0.0.5:8080=heavy").settings())
                 .hasMessageContaining("--weight: '10.0.0.5:8080=heavy'");
-        assertThatThrownBy(() -> gateway("gateway", "--weight", "10.0.0.5:8080=-1").resilience())
+        assertThatThrownBy(() -> gateway("gateway", "--weight", "10.0.0.5:8080=-1").settings())
                 .hasMessageContaining("--weight");
-        assertThatThrownBy(() -> gateway("gateway", "--deadline", "0").resilience())
+        assertThatThrownBy(() -> gateway("gateway", "--deadline", "0").settings())
                 .hasMessageContaining("--deadline");
-        assertThatThrownBy(() -> gateway("gateway", "--max-concurrent-requests", "0").resilience())
+        assertThatThrownBy(() -> gateway("gateway", "--max-concurrent-requests", "0").settings())
                 .hasMessageContaining("--max-concurrent-requests");
     }
 }

@@ -1,5 +1,8 @@
 package io.javakit.example;
 
+import io.javakit.metrics.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -33,8 +36,10 @@ class PrometheusScrapeTest {
     @Test
     void prometheusScrapesOurRequestCounterAndBreakerState() throws Exception {
         assertThat(PROMETHEUS).as("Prometheus is needed for this test: apt-get install prometheus").isExecutable();
-        try (SeedSystem system = new SeedSystem(GatewayTest::quiet);
-             HttpServer admin = HttpServer.builder(system.gateway.admin()).host("127.0.0.1").start()) {
+        PrometheusMeterRegistry registry = Metrics.prometheus();
+        try (SeedSystem system = new SeedSystem()) {
+          system.restartGateway(SeedSystem.fixed(system.users), SeedSystem.fixed(system.products), SeedSystem.defaults(), registry);
+          try (HttpServer admin = HttpServer.builder(system.gateway.admin(registry, Optional.empty())).host("127.0.0.1").start()) {
             int prometheusPort = SeedSystem.freePort();
             Files.writeString(dir.resolve("prometheus.yml"), """
                     global:
@@ -64,6 +69,7 @@ class PrometheusScrapeTest {
                 prometheus.waitFor();
             }
         }
+          }
     }
 
     /** The {@code data.result} of an instant query through Prometheus's HTTP API. */

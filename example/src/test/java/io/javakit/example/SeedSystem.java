@@ -92,6 +92,17 @@ final class SeedSystem implements AutoCloseable {
                 settings.grace(), settings.tuning().andThen(tuning));
     }
 
+    /** {@link #defaults()} without the 100 requests/s limiter, for closed-loop load that would exceed it. */
+    static Gateway.Settings unlimited() {
+        return tuned((service, b) -> b.rateLimit(0, Duration.ZERO));
+    }
+
+    /** {@link #defaults()} with another deadline. */
+    static Gateway.Settings deadline(Duration deadline) {
+        Gateway.Settings d = defaults();
+        return new Gateway.Settings(deadline, d.maxConcurrentRequests(), d.healthChecks(), true, Duration.ZERO, d.tuning());
+    }
+
     /** Both services balanced round robin, as in the seed, for tests that count calls per instance. */
     static final BiConsumer<String, Upstream.Builder<?, ?>> ROUND_ROBIN = (service, b) -> b.balancing(Upstream.Balancing.ROUND_ROBIN);
 

@@ -1,5 +1,6 @@
 package io.javakit.example.badinput;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.endpoint.Headers;
 import io.javakit.example.Backends;
@@ -41,13 +42,14 @@ final class HostileSystem implements AutoCloseable {
         List<Instance> users = new ArrayList<>();
         List<Instance> products = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            users.add(recording(Backends.users(UserService.inMemory(), "user-" + i, true)));
-            products.add(recording(Backends.products(ProductService.inMemory(), "product-" + i, true)));
+            users.add(recording(Backends.users(UserService.inMemory(), "user-" + i, true, () -> true)));
+            products.add(recording(Backends.products(ProductService.inMemory(), "product-" + i, true, () -> true)));
         }
-        exposed = Backends.start(Backends.users(UserService.inMemory(), "user-exposed", true), "127.0.0.1", 0);
-        Gateway.Settings defaults = Gateway.Settings.defaults(new FixedInstancer(users), new FixedInstancer(products));
-        gateway = Gateway.start(new Gateway.Settings(defaults.users(), defaults.products(), 0, defaults.maxWait(),
-                defaults.breakers(), true), "127.0.0.1", 0);
+        exposed = Backends.start(Backends.users(UserService.inMemory(), "user-exposed", true, () -> true), "127.0.0.1", 0);
+        Gateway.Settings seed = Gateway.Settings.seed();
+        gateway = new Gateway(new FixedInstancer(users), new FixedInstancer(products), new Gateway.Settings(seed.deadline(),
+                seed.maxConcurrentRequests(), seed.healthChecks(), true, java.time.Duration.ZERO, (service, b) -> { }), new SimpleMeterRegistry(),
+                "127.0.0.1", 0);
     }
 
     /** Starts an instance that records each request before serving it. */
