@@ -44,6 +44,23 @@ public final class Balancers {
      * again.
      */
     public static final Duration DEFAULT_FAILURE_PENALTY = Duration.ofSeconds(10);
+    /**
+     * How long {@link #p2c} takes to ramp an instance that joins the set up to its full share: 10 s, as Envoy's
+     * slow start does with its window. A JVM that just started answers its first requests slowly while it loads
+     * classes, fills pools and compiles the hot paths, which mostly happens within seconds of steady traffic; a full
+     * share at once would hand the cold instance the burst it is least able to take. 10 s is also the
+     * {@linkplain #DEFAULT_EWMA_DECAY EWMA decay}, so by the end of the ramp the latency estimate is made of warm
+     * answers rather than of the first cold ones.
+     */
+    public static final Duration DEFAULT_SLOW_START = Duration.ofSeconds(10);
+    /**
+     * The weight an instance starts its slow start with, against 1 for one past it: 0.1, Envoy's
+     * {@code min_weight_percent}. Not zero, so that it is picked, measured and warmed from the start.
+     */
+    public static final double SLOW_START_MIN_WEIGHT = 0.1;
+
+    /** Longer windows are cut to it, so that their nanoseconds fit a long. */
+    private static final Duration MAX_SLOW_START = Duration.ofDays(1);
 
     /** A {@link RandomGenerator} view of {@link ThreadLocalRandom}, safe to share because it asks per call. */
     private static final RandomGenerator THREAD_LOCAL_RANDOM = new RandomGenerator() {
@@ -55,6 +72,11 @@ public final class Balancers {
         @Override
         public int nextInt(int bound) {
             return ThreadLocalRandom.current().nextInt(bound);
+        }
+
+        @Override
+        public double nextDouble() {
+            return ThreadLocalRandom.current().nextDouble();
         }
     };
 
@@ -78,17 +100,30 @@ public final class Balancers {
     }
 
     /**
-     * Power of two choices over least load, Finagle's {@code P2CPeakEwma}: for each call it draws two distinct
-     * instances at random and takes the one with the lower cost, (outstanding requests + 1) times a peak-EWMA of
-     * its latency. Slow instances, busy ones and failing ones (see {@link #DEFAULT_FAILURE_PENALTY}) thus get less
+     * Power of two choices over least load, after Finagle's {@code P2CPeakEwma}: for each call it draws two
+     * distinct instances at random and weighs them by their cost, (outstanding requests + 1) times a peak-EWMA of
+     * their latency. Slow instances, busy ones and failing ones (see {@link #DEFAULT_FAILURE_PENALTY}) thus get less
      * traffic, while the random pair keeps every instance in play and avoids the herding of "always the least
      * loaded". The endpoint it hands out measures the call, so call it once per pick.
      *
-     * <p>Per-instance state follows the endpointer's set: instances that leave are forgotten, new ones start at
-     * {@link #DEFAULT_INITIAL_LATENCY}. Picks take no lock.
+     * <p>Of the two it takes each with a probability inversely proportional to its cost, not always the cheaper
+     * one: for costs {@code ca} and {@code cb}, {@code a} with probability {@code cb / (ca + cb)}. Strict P2C starves
+     * instances at light load: with calls one at a time nothing is outstanding, so an instance whose first answers
+     * were slow (a cold JIT) loses every comparison until its estimate has decayed, tens of seconds later, and is
+     * still cold when load arrives. Weighed, an instance 10 % slower still gets nearly its share and keeps its
+     * estimate fresh, one ten times slower gets a tenth of what its partner gets, and large differences stay
+     * decisive: against partners answering in 5 ms, an instance 200 ms slower wins 2.4 % of the comparisons it is
+     * in and a failing one (10 s) 0.05 %. Under load the costs multiply with the requests in flight, so an instance
+     * whose queue grows loses share in proportion. The price is one more random draw per pick.
+     *
+     * <p>A call its own guard refused ({@link io.javakit.endpoint.NotSentException}: an open breaker, a full
+     * bound) is no observation: it never reached the instance. Per-instance state follows the endpointer's set:
+     * instances that leave are forgotten; new ones, and ones that come back, start at
+     * {@link #DEFAULT_INITIAL_LATENCY} and are ramped in over {@link #DEFAULT_SLOW_START}. Picks take no lock and
+     * allocate nothing.
      */
     public static <Req, Res> Balancer<Req, Res> p2c(Endpointer<Req, Res> endpointer) {
-        return p2c(endpointer, THREAD_LOCAL_RANDOM, System::nanoTime);
+        return p2cBuilder(endpointer).build();
     }
 
     /**
@@ -98,9 +133,66 @@ public final class Balancers {
      */
     public static <Req, Res> Balancer<Req, Res> p2c(Endpointer<Req, Res> endpointer, RandomGenerator random,
                                                     LongSupplier nanoClock) {
-        return new PeakEwmaBalancer<>(Objects.requireNonNull(endpointer, "endpointer"),
-                Objects.requireNonNull(random, "random"), Objects.requireNonNull(nanoClock, "nanoClock"),
-                DEFAULT_EWMA_DECAY.toNanos(), DEFAULT_INITIAL_LATENCY.toNanos(), DEFAULT_FAILURE_PENALTY.toNanos());
+        return p2cBuilder(endpointer).random(random).nanoClock(nanoClock).build();
+    }
+
+    /** A builder for {@link #p2c(Endpointer)}, to change its slow start, randomness or clock. */
+    public static <Req, Res> P2cBuilder<Req, Res> p2cBuilder(Endpointer<Req, Res> endpointer) {
+        return new P2cBuilder<>(Objects.requireNonNull(endpointer, "endpointer"));
+    }
+
+    /** Configures a {@link #p2c(Endpointer)} balancer. Not thread-safe; {@link #build()} may be repeated. */
+    public static final class P2cBuilder<Req, Res> {
+        private final Endpointer<Req, Res> endpointer;
+        private Duration slowStart = DEFAULT_SLOW_START;
+        private RandomGenerator random = THREAD_LOCAL_RANDOM;
+        private LongSupplier nanoClock = System::nanoTime;
+
+        private P2cBuilder(Endpointer<Req, Res> endpointer) {
+            this.endpointer = endpointer;
+        }
+
+        /**
+         * How long an instance that joins the set takes to reach its full share, {@code > 0}; default
+         * {@link Balancers#DEFAULT_SLOW_START}. Its weight grows linearly from
+         * {@value Balancers#SLOW_START_MIN_WEIGHT} to 1 over the window, so it gets traffic at once, just less of it.
+         */
+        public P2cBuilder<Req, Res> slowStart(Duration window) {
+            Objects.requireNonNull(window, "window");
+            if (window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("window: " + window + " (expected: > 0)");
+            }
+            this.slowStart = window;
+            return this;
+        }
+
+        /** Gives an instance its full share as soon as it joins. */
+        public P2cBuilder<Req, Res> noSlowStart() {
+            this.slowStart = Duration.ZERO;
+            return this;
+        }
+
+        /**
+         * Where the pairs and the choices come from; it must be safe to share between the threads that call the
+         * balancer. Default {@link ThreadLocalRandom}; tests pass a seeded generator.
+         */
+        public P2cBuilder<Req, Res> random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /** A {@link System#nanoTime()}-like monotonic clock to time calls and the slow start; tests pass one they move. */
+        public P2cBuilder<Req, Res> nanoClock(LongSupplier nanoClock) {
+            this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+            return this;
+        }
+
+        /** The balancer; it describes itself as {@code p2c}. */
+        public Balancer<Req, Res> build() {
+            return new PeakEwmaBalancer<>(endpointer, random, nanoClock, DEFAULT_EWMA_DECAY.toNanos(),
+                    DEFAULT_INITIAL_LATENCY.toNanos(), DEFAULT_FAILURE_PENALTY.toNanos(),
+                    slowStart.compareTo(MAX_SLOW_START) < 0 ? slowStart.toNanos() : MAX_SLOW_START.toNanos());
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package io.javakit.sd.lb;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.endpoint.EndpointException;
 import io.javakit.endpoint.EndpointException.Kind;
+import io.javakit.endpoint.NotSentException;
 import io.javakit.endpoint.RequestContext;
 import io.javakit.sd.Endpointer;
 import io.javakit.sd.Endpointer.InstanceEndpoint;
@@ -15,8 +16,8 @@ import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
- * Power of two choices over peak-EWMA load, after Finagle's {@code P2CPeakEwma}: see
- * {@link Balancers#p2c(Endpointer, RandomGenerator, LongSupplier)}.
+ * Power of two choices over peak-EWMA load, after Finagle's {@code P2CPeakEwma}, with a weighted rather than a
+ * strict choice between the two and Envoy's slow start: see {@link Balancers#p2c(Endpointer)}.
  */
 final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakEwmaBalancer.State<Req, Res>> {
     private final RandomGenerator random;
@@ -24,15 +25,18 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
     private final double decayNanos;
     private final double initialNanos;
     private final double penaltyNanos;
+    /** Zero when there is no slow start. */
+    private final long slowStartNanos;
 
     PeakEwmaBalancer(Endpointer<Req, Res> endpointer, RandomGenerator random, LongSupplier nanoClock,
-                     long decayNanos, long initialNanos, long penaltyNanos) {
+                     long decayNanos, long initialNanos, long penaltyNanos, long slowStartNanos) {
         super(endpointer, new State<>(List.of(), newNodes(0)));
         this.random = random;
         this.nanoClock = nanoClock;
         this.decayNanos = decayNanos;
         this.initialNanos = initialNanos;
         this.penaltyNanos = penaltyNanos;
+        this.slowStartNanos = slowStartNanos;
     }
 
     record State<Req, Res>(List<InstanceEndpoint<Req, Res>> source, Node<Req, Res>[] nodes)
@@ -54,8 +58,24 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
         if (j >= i) {
             j++;
         }
-        long now = nanoClock.getAsLong();
-        return nodes[i].load(now) <= nodes[j].load(now) ? nodes[i] : nodes[j];
+        return choose(nodes[i], nodes[j], nanoClock.getAsLong());
+    }
+
+    /**
+     * Takes {@code a} with probability {@code (wa / ca) / (wa / ca + wb / cb)}, where {@code c} is a node's
+     * {@linkplain Node#load cost} and {@code w} its {@linkplain Node#weight slow-start weight}: within the pair, each
+     * gets picks in proportion to how much more it can take, as Envoy's least-request weights hosts by
+     * {@code weight / (active + 1)}. Computed as products, so that a zero cost (an instance whose calls take no
+     * measurable time) needs no division: it wins outright, and two of them split by weight.
+     */
+    private Node<Req, Res> choose(Node<Req, Res> a, Node<Req, Res> b, long now) {
+        double forA = a.weight(now) * b.load(now);
+        double forB = b.weight(now) * a.load(now);
+        if (forA + forB <= 0) {
+            forA = a.weight(now);
+            forB = b.weight(now);
+        }
+        return random.nextDouble() * (forA + forB) < forA ? a : b;
     }
 
     @Override
@@ -101,11 +121,27 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
         final InstanceEndpoint<Req, Res> target;
         private final AtomicInteger outstanding = new AtomicInteger();
         private final AtomicReference<Ewma> ewma;
+        /** When this instance joined the balancer's set, for the slow start. */
+        private final long joined;
 
         Node(PeakEwmaBalancer<Req, Res> balancer, InstanceEndpoint<Req, Res> target, long now) {
             this.balancer = balancer;
             this.target = target;
             this.ewma = new AtomicReference<>(new Ewma(balancer.initialNanos, now, false));
+            this.joined = now;
+        }
+
+        /**
+         * The share this instance may take relative to one past its slow start: Envoy's linear ramp, from
+         * {@value Balancers#SLOW_START_MIN_WEIGHT} when it joins to 1 at the end of the window. The floor keeps a
+         * new instance in play from its first pick, so that it gets measured and warmed at once.
+         */
+        double weight(long now) {
+            long age = now - joined;
+            if (balancer.slowStartNanos == 0 || age >= balancer.slowStartNanos) {
+                return 1;
+            }
+            return Math.max(Balancers.SLOW_START_MIN_WEIGHT, (double) age / balancer.slowStartNanos);
         }
 
         /**
@@ -130,9 +166,14 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
                 throw t;
             } finally {
                 outstanding.decrementAndGet();
-                long end = balancer.nanoClock.getAsLong();
-                double rtt = Math.max(0, end - start);
-                observe(failedHere(failure) ? Math.max(rtt, balancer.penaltyNanos) : rtt, end);
+                // The caller's own guard refused it (breaker open, bound full): nothing reached the instance, so
+                // there is nothing to learn. Recording the penalty would shun a recovered instance for tens of
+                // seconds after its breaker closed; recording the near-zero time would make it look fastest.
+                if (!(failure instanceof NotSentException)) {
+                    long end = balancer.nanoClock.getAsLong();
+                    double rtt = Math.max(0, end - start);
+                    observe(failedHere(failure) ? Math.max(rtt, balancer.penaltyNanos) : rtt, end);
+                }
             }
         }
 

@@ -12,6 +12,13 @@ import java.util.function.Predicate;
  * once. When every attempt fails, a {@link io.javakit.endpoint.RetryExhaustedException} carries each attempt's
  * error and takes the final one's kind.
  *
+ * <p>A call the caller's own guard refused before it left ({@link io.javakit.endpoint.NotSentException}: an open
+ * circuit breaker, a full bound on calls in flight) is no attempt: it goes at once to another pick, without backoff
+ * and without drawing from the {@link RetryBudget}, and this holds for requests not declared idempotent too, since
+ * nothing was sent. It moves past a few such refusals at most, and stops as soon as the balancer offers only
+ * instances that refused already, so a set whose guards all refuse fails at once with the refusals as the error
+ * (unavailable). {@link Builder#retryIf} still decides whether a refusal is worth another pick (the default says yes).
+ *
  * <p>Each attempt gets at most {@code attemptTimeout} (default: the budget divided by the attempts), so a hung
  * instance costs one slice of the budget rather than all of it. The budget narrows the request's deadline, which
  * transports honour and pass on.
@@ -181,14 +188,18 @@ public final class Retry {
         /**
          * Whether every request may be sent more than once: {@code true} for lookups and other calls whose
          * repetition does no harm. Default {@code false}: a failed attempt may have taken effect on the instance, so
-         * only a caller who knows may say it is safe to try again.
+         * only a caller who knows may say it is safe to try again. Either way a call refused before it was sent
+         * ({@link io.javakit.endpoint.NotSentException}) moves on to another instance.
          */
         public Builder<Req, Res> idempotent(boolean idempotent) {
             this.idempotent = request -> idempotent;
             return this;
         }
 
-        /** Which requests may be sent more than once; the others are never retried. Default: none. */
+        /**
+         * Which requests may be sent more than once; the others are never retried, though they too move on past a
+         * call refused before it was sent. Default: none.
+         */
         public Builder<Req, Res> idempotentIf(Predicate<? super Req> idempotent) {
             this.idempotent = Objects.requireNonNull(idempotent, "idempotent");
             return this;

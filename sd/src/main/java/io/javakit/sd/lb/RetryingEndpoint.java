@@ -3,6 +3,7 @@ package io.javakit.sd.lb;
 import io.javakit.endpoint.CallLog;
 import io.javakit.endpoint.DeadlineExceededException;
 import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.NotSentException;
 import io.javakit.endpoint.RequestContext;
 import io.javakit.endpoint.RetryExhaustedException;
 import java.time.Duration;
@@ -16,6 +17,12 @@ import java.util.function.Predicate;
 final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
     /** How often a retry asks the balancer again for an endpoint it has not failed on yet. */
     private static final int REPICKS = 3;
+    /**
+     * How many refusals ({@link NotSentException}) one call moves past: 8. Each costs next to nothing, as the call
+     * never left; a bound still makes a set whose guards all refuse fail at once, and the refusals are the error.
+     * Most calls stop earlier, when the balancer offers only instances that refused already.
+     */
+    private static final int MAX_REFUSALS = 8;
 
     private final Balancer<Req, Res> balancer;
     private final int maxAttempts;
@@ -53,7 +60,9 @@ final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
         long end = timer.nanoTime() + maxTimeNanos;
         List<Throwable> errors = null;
         List<Endpoint<Req, Res>> tried = null;
-        for (int attempt = 1; ; attempt++) {
+        List<Endpoint<Req, Res>> refused = null;
+        int attempt = 1;
+        while (true) {
             long left = end - timer.nanoTime();
             if (left <= 0 || ctx.isExpired()) {
                 // After a failed attempt its error says more than the deadline; only a call that could not even
@@ -64,8 +73,13 @@ final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
                 break;
             }
             ctx.log().put(CallLog.ATTEMPTS, attempt);
+            Endpoint<Req, Res> pick = null;
             try {
-                Endpoint<Req, Res> pick = pickUntried(tried);
+                pick = pickUntried(tried, refused);
+                if (refused != null && refused.contains(pick)) {
+                    // The balancer offers nothing but instances whose guards refused this call already.
+                    break;
+                }
                 if (mayRetry && attempt < maxAttempts) {
                     tried = tried == null ? new ArrayList<>(maxAttempts) : tried;
                     tried.add(pick);
@@ -75,20 +89,37 @@ final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
                 // Nothing to try on: another pick would fail the same way.
                 errors = add(errors, e);
                 break;
+            } catch (NotSentException e) {
+                // Refused before it left (breaker open, bound full): not an attempt, and safe to send elsewhere
+                // even when not idempotent, so it asks for another instance at once, without backoff or budget.
+                if (!retryIf.test(e)) {
+                    throw withSuppressed(e, errors);
+                }
+                errors = add(errors, e);
+                refused = refused == null ? new ArrayList<>(MAX_REFUSALS) : refused;
+                refused.add(pick);
+                if (refused.size() == MAX_REFUSALS) {
+                    break;
+                }
             } catch (Exception e) {
                 if (!mayRetry || !retryIf.test(e)) {
-                    if (errors != null) {
-                        errors.forEach(e::addSuppressed);
-                    }
-                    throw e;
+                    throw withSuppressed(e, errors);
                 }
                 errors = add(errors, e);
                 if (attempt == maxAttempts || !waitForAnotherAttempt(ctx, attempt, end)) {
                     break;
                 }
+                attempt++;
             }
         }
         throw new RetryExhaustedException(errors);
+    }
+
+    private static Exception withSuppressed(Exception e, List<Throwable> errors) {
+        if (errors != null) {
+            errors.forEach(e::addSuppressed);
+        }
+        return e;
     }
 
     /**
@@ -125,16 +156,20 @@ final class RetryingEndpoint<Req, Res> implements Endpoint<Req, Res> {
 
     /**
      * The balancer's pick, asking again (a few times at most) while it names an endpoint this call already failed
-     * on: a retry should go to another instance, as Envoy's previous-hosts predicate has it. A balancer may well pick
-     * a failed instance again: round robin with few instances, P2C while its estimate of a just-readmitted one is
-     * still a guess. With one instance, or no luck, the pick stands.
+     * on or was refused by: a retry should go to another instance, as Envoy's previous-hosts predicate has it. A
+     * balancer may well pick a failed instance again: round robin with few instances, P2C while its estimate of a
+     * just-readmitted one is still a guess. With one instance, or no luck, the pick stands.
      */
-    private Endpoint<Req, Res> pickUntried(List<Endpoint<Req, Res>> tried) {
+    private Endpoint<Req, Res> pickUntried(List<Endpoint<Req, Res>> tried, List<Endpoint<Req, Res>> refused) {
         Endpoint<Req, Res> pick = balancer.next();
-        for (int again = 0; tried != null && again < REPICKS && tried.contains(pick); again++) {
+        for (int again = 0; again < REPICKS && (contains(tried, pick) || contains(refused, pick)); again++) {
             pick = balancer.next();
         }
         return pick;
+    }
+
+    private static <T> boolean contains(List<T> list, T item) {
+        return list != null && list.contains(item);
     }
 
     private List<Throwable> add(List<Throwable> errors, Throwable error) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.NotSentException;
+import io.javakit.endpoint.OverloadedException;
 import io.javakit.endpoint.RequestContext;
 import io.javakit.endpoint.UnavailableException;
 import io.javakit.sd.Endpointer;
@@ -12,18 +14,24 @@ import io.javakit.sd.Instance;
 import io.javakit.sd.InstanceCache;
 import io.javakit.sd.InstanceEvent;
 import io.javakit.sd.Instancer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(10)
 class BalancersTest {
     private final Endpointer<String, String> three =
             Endpointer.of(FixedInstancer.of("a:1", "b:2", "c:3"), instance -> (ctx, r) -> instance.address());
@@ -106,19 +114,52 @@ class BalancersTest {
     }
 
     @Test
-    void p2cSendsMostTrafficAwayFromASlowInstance() {
+    void p2cSendsAnInstanceTenTimesSlowerAboutATenthOfWhatItsPartnersGet() {
         FakeClock clock = new FakeClock();
         Endpointer<String, String> endpointer =
                 timed(new ManualInstancer("a:1", "b:2", "c:3"), clock, Map.of("a", 5, "b", 50, "c", 5));
 
-        Map<String, Long> spread = spread(Balancers.p2c(endpointer, new Random(1), clock::now), 300);
+        Map<String, Long> spread = spread(Balancers.p2c(endpointer, new Random(1), clock::now), 600);
 
-        assertThat(spread.getOrDefault("b:2", 0L)).isLessThanOrEqualTo(15);
-        assertThat(spread.get("a:1") + spread.get("c:3")).isGreaterThanOrEqualTo(285);
+        // b wins 5 / 55 of the comparisons it is in, 2 of 3: 6 % of the calls, where an even share is 33 %.
+        assertThat(spread.get("b:2")).isBetween(12L, 60L);
+        assertThat(spread.get("a:1") + spread.get("c:3")).isGreaterThanOrEqualTo(540);
     }
 
     @Test
-    void p2cSendsTrafficAwayFromAnInstanceWithManyRequestsInFlight() throws Exception {
+    void p2cSendsAnInstance200MsSlowerWellUnderFivePercent() {
+        FakeClock clock = new FakeClock();
+        Endpointer<String, String> endpointer =
+                timed(new ManualInstancer("a:1", "b:2", "c:3"), clock, Map.of("a", 5, "b", 205, "c", 5));
+
+        Map<String, Long> spread = spread(Balancers.p2c(endpointer, new Random(1), clock::now), 600);
+
+        assertThat(spread.getOrDefault("b:2", 0L)).as("of 600 calls").isLessThanOrEqualTo(15);
+    }
+
+    @Test
+    void p2cSequentialCallsReachEveryInstanceEvenWhenOneAnsweredSlowlyAtFirst() {
+        FakeClock clock = new FakeClock();
+        AtomicInteger bCalls = new AtomicInteger();
+        Endpointer<String, String> endpointer = Endpointer.of(FixedInstancer.of("a:1", "b:2", "c:3"), instance -> (ctx, r) -> {
+            // b is cold: its first answer takes ten times as long as every later one.
+            boolean cold = instance.host().equals("b") && bCalls.getAndIncrement() == 0;
+            clock.advanceMillis(cold ? 50 : 5);
+            return instance.address();
+        });
+        Balancer<String, String> p2c = Balancers.p2c(endpointer, new Random(5), clock::now);
+        while (bCalls.get() == 0) {
+            spread(p2c, 1);
+        }
+
+        // Strict P2C would send b nothing more until its 50 ms estimate decayed below 5 ms, 23 s later.
+        spread(p2c, 60);
+
+        assertThat(bCalls.get() - 1).as("b's calls after its cold one, of 60").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void p2cSendsFarLessTrafficToAnInstanceWithManyRequestsInFlight() throws Exception {
         FakeClock clock = new FakeClock();
         CountDownLatch entered = new CountDownLatch(5);
         CountDownLatch release = new CountDownLatch(1);
@@ -156,7 +197,9 @@ class BalancersTest {
             holder.join();
         }
 
-        assertThat(whileBusy).containsOnlyKeys("a:1", "c:3");
+        // With 5 in flight b costs 6 times as much: it wins 1 / 7 of its comparisons, a and c about 2 / 3.
+        long busy = whileBusy.getOrDefault("b:2", 0L);
+        assertThat(busy * 3).isLessThan(whileBusy.get("a:1")).isLessThan(whileBusy.get("c:3"));
     }
 
     @Test
@@ -190,7 +233,7 @@ class BalancersTest {
         ManualInstancer instancer = new ManualInstancer("a:1", "b:2", "c:3");
         Balancer<String, String> p2c = Balancers.p2c(
                 timed(instancer, clock, Map.of("a", 5, "b", 50, "c", 5)), new Random(4), clock::now);
-        assertThat(spread(p2c, 100).getOrDefault("b:2", 0L)).isLessThanOrEqualTo(5);
+        assertThat(spread(p2c, 100).getOrDefault("b:2", 0L)).isLessThanOrEqualTo(12);
 
         instancer.set("a:1", "c:3");
         assertThat(spread(p2c, 10)).containsOnlyKeys("a:1", "c:3");
@@ -218,6 +261,120 @@ class BalancersTest {
     void p2cWithOneInstanceAlwaysPicksIt() {
         Endpointer<String, String> one = Endpointer.of(FixedInstancer.of("a:1"), i -> (ctx, r) -> i.address());
         assertThat(spread(Balancers.p2c(one), 5)).containsExactly(Map.entry("a:1", 5L));
+    }
+
+    @Test
+    void p2cLearnsNothingFromACallTheCallersGuardRefused() throws Exception {
+        FakeClock clock = new FakeClock();
+        AtomicBoolean refusing = new AtomicBoolean();
+        CountDownLatch inGuard = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        Endpointer<String, String> endpointer = Endpointer.of(FixedInstancer.of("a:1", "b:2"), instance -> (ctx, r) -> {
+            if (r.equals("hold")) {
+                inGuard.countDown();
+                letGo.await();
+            }
+            if (refusing.get()) {
+                throw new OverloadedException("bound full");
+            }
+            clock.advanceMillis(5);
+            return instance.address();
+        });
+        PeakEwmaBalancer<String, String> p2c =
+                (PeakEwmaBalancer<String, String>) Balancers.p2c(endpointer, new Random(6), clock::now);
+        spread(p2c, 20);
+        PeakEwmaBalancer.Node<String, String> a = p2c.current().nodes()[0];
+        double before = a.load(clock.now());
+
+        refusing.set(true);
+        for (int i = 0; i < 5; i++) {
+            assertThatThrownBy(() -> a.call(RequestContext.background(), "x")).isInstanceOf(NotSentException.class);
+        }
+        assertThat(a.load(clock.now())).as("no penalty, no sample").isEqualTo(before);
+
+        AtomicReference<Throwable> heldOutcome = new AtomicReference<>();
+        Thread held = Thread.ofVirtual().start(() -> {
+            try {
+                heldOutcome.set(new AssertionError("answered: " + a.call(RequestContext.background(), "hold")));
+            } catch (Throwable t) {
+                heldOutcome.set(t);
+            }
+        });
+        inGuard.await();
+        assertThat(a.load(clock.now())).as("counted while in flight").isEqualTo(2 * before);
+        letGo.countDown();
+        held.join();
+        assertThat(heldOutcome.get()).isInstanceOf(NotSentException.class);
+        assertThat(a.load(clock.now())).isEqualTo(before);
+    }
+
+    @Test
+    void p2cKeepsSendingAnInstanceItsShareAfterItsGuardRefusedCalls() {
+        FakeClock clock = new FakeClock();
+        AtomicBoolean bRefuses = new AtomicBoolean();
+        Endpointer<String, String> endpointer = Endpointer.of(FixedInstancer.of("a:1", "b:2", "c:3"), instance -> (ctx, r) -> {
+            if (instance.host().equals("b") && bRefuses.get()) {
+                throw new NotSentException("circuit open");
+            }
+            clock.advanceMillis(5);
+            return instance.address();
+        });
+        Balancer<String, String> p2c = Balancers.p2c(endpointer, new Random(7), clock::now);
+        spread(p2c, 30);
+
+        bRefuses.set(true);
+        for (int i = 0; i < 100; i++) {
+            try {
+                p2c.next().call(RequestContext.background(), "x");
+            } catch (NotSentException expected) {
+                // b's breaker is open
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+        bRefuses.set(false);
+
+        // Had the refusals counted as failures, b would carry a 10 s estimate and get next to nothing for a minute.
+        assertThat(spread(p2c, 90).get("b:2")).isBetween(20L, 40L);
+    }
+
+    @Test
+    void p2cRampsANewInstanceUpOverTheSlowStartThenGivesItItsShare() {
+        FakeClock clock = new FakeClock();
+        ManualInstancer instancer = new ManualInstancer("a:1", "b:2");
+        Balancer<String, String> p2c = Balancers.p2c(
+                timed(instancer, clock, Map.of("a", 5, "b", 5, "c", 5)), new Random(8), clock::now);
+        spread(p2c, 20);
+        clock.advanceMillis(Balancers.DEFAULT_SLOW_START.toMillis()); // a and b are past their slow start
+
+        instancer.set("a:1", "b:2", "c:3");
+        Map<String, Long> firstSecond = spread(p2c, 200); // 5 ms each: the first second of c's window
+
+        assertThat(firstSecond.get("c:3")).as("some at once, but far fewer than a share")
+                .isPositive().isLessThan(firstSecond.get("a:1") / 3).isLessThan(firstSecond.get("b:2") / 3);
+
+        clock.advanceMillis(Balancers.DEFAULT_SLOW_START.toMillis());
+        assertThat(spread(p2c, 300).get("c:3")).as("a third of 300").isBetween(80L, 120L);
+    }
+
+    @Test
+    void p2cWithoutSlowStartGivesANewInstanceItsShareAtOnce() {
+        FakeClock clock = new FakeClock();
+        ManualInstancer instancer = new ManualInstancer("a:1", "b:2");
+        Balancer<String, String> p2c = Balancers.p2cBuilder(timed(instancer, clock, Map.of("a", 5, "b", 5, "c", 5)))
+                .noSlowStart().random(new Random(8)).nanoClock(clock::now).build();
+        spread(p2c, 20);
+        clock.advanceMillis(Balancers.DEFAULT_SLOW_START.toMillis());
+
+        instancer.set("a:1", "b:2", "c:3");
+
+        assertThat(spread(p2c, 200).get("c:3")).as("a third of 200").isBetween(50L, 85L);
+    }
+
+    @Test
+    void p2cBuilderRejectsAnEmptySlowStart() {
+        assertThatThrownBy(() -> Balancers.p2cBuilder(three).slowStart(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("window: PT0S (expected: > 0)");
     }
 
     @Test

@@ -8,6 +8,8 @@ import io.javakit.endpoint.DeadlineExceededException;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.endpoint.EndpointException;
 import io.javakit.endpoint.NotFoundException;
+import io.javakit.endpoint.NotSentException;
+import io.javakit.endpoint.OverloadedException;
 import io.javakit.endpoint.RateLimitedException;
 import io.javakit.endpoint.RequestContext;
 import io.javakit.endpoint.RetryExhaustedException;
@@ -18,10 +20,14 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(10)
 class RetryTest {
 
     /** Hands out the given endpoints in order and counts the picks. */
@@ -282,6 +288,141 @@ class RetryTest {
                 .isInstanceOf(UnavailableException.class).hasMessage("b down")
                 .satisfies(e -> assertThat(e.getSuppressed()).extracting(Throwable::getMessage).containsExactly("a limited"));
         assertThat(balancer.picks).isEqualTo(2);
+    }
+
+    /** Counts what the calls take from it, and always allows a retry. */
+    static final class CountingBudget implements RetryBudget {
+        int deposits;
+        int withdrawals;
+
+        @Override
+        public void deposit() {
+            deposits++;
+        }
+
+        @Override
+        public boolean tryWithdraw() {
+            withdrawals++;
+            return true;
+        }
+
+        @Override
+        public long balance() {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Hands out the given endpoints in turn, over and over. */
+    static final class Cycling implements Balancer<String, String> {
+        final List<Endpoint<String, String>> endpoints;
+        int picks;
+
+        Cycling(List<Endpoint<String, String>> endpoints) {
+            this.endpoints = endpoints;
+        }
+
+        @Override
+        public Endpoint<String, String> next() {
+            return endpoints.get(picks++ % endpoints.size());
+        }
+    }
+
+    private static Endpoint<String, String> refusing(String message, AtomicInteger calls) {
+        return (ctx, r) -> {
+            calls.incrementAndGet();
+            throw new NotSentException(message);
+        };
+    }
+
+    @Test
+    void callsRefusedBeforeTheyWereSentAreNeitherAttemptsNorRetriesFromTheBudget() throws Exception {
+        Scripted balancer = new Scripted(failing(new OverloadedException("a full")), failing(new NotSentException("b open")),
+                (ctx, r) -> "c:" + r);
+        RequestContext ctx = RequestContext.background();
+        Endpoint<String, String> retry = Retry.builder(balancer).idempotent(true).maxAttempts(1)
+                .budget(RetryBudget.of(0, 0, Duration.ofSeconds(10))).build();
+
+        assertThat(retry.call(ctx, "hi")).isEqualTo("c:hi");
+        assertThat(ctx.log().get(CallLog.ATTEMPTS)).contains(1);
+    }
+
+    @Test
+    void onlyRealAttemptsDrawFromTheBudgetAndWaitTheirBackoff() throws Exception {
+        FakeTimer timer = new FakeTimer();
+        CountingBudget budget = new CountingBudget();
+        Scripted balancer = new Scripted(failing(new NotSentException("a open")), failing(new UnavailableException("b down")),
+                failing(new OverloadedException("c full")), failing(new NotSentException("d open")), (ctx, r) -> "e:" + r);
+        RequestContext ctx = RequestContext.background();
+        Endpoint<String, String> retry = Retry.builder(balancer).idempotent(true).maxAttempts(2).budget(budget)
+                .timer(timer).build();
+
+        assertThat(retry.call(ctx, "hi")).isEqualTo("e:hi");
+        assertThat(budget.withdrawals).as("one retry, after b").isEqualTo(1);
+        assertThat(timer.sleeps).hasSize(1);
+        assertThat(ctx.log().get(CallLog.ATTEMPTS)).contains(2);
+    }
+
+    @Test
+    void aRequestNotDeclaredIdempotentMovesOnPastACallThatWasNeverSent() throws Exception {
+        Scripted balancer = new Scripted(failing(new NotSentException("a open")), (ctx, r) -> "b:" + r);
+
+        assertThat(Retry.builder(balancer).build().call(RequestContext.background(), "POST /orders")).isEqualTo("b:POST /orders");
+    }
+
+    @Test
+    void aSetWhoseGuardsAllRefuseFailsAtOnceWithTheRefusals() {
+        AtomicInteger calls = new AtomicInteger();
+        CountingBudget budget = new CountingBudget();
+        Cycling balancer = new Cycling(List.of(refusing("a open", calls), refusing("b open", calls), refusing("c full", calls)));
+        Endpoint<String, String> retry = Retry.builder(balancer).idempotent(true).budget(budget).build();
+
+        assertThatThrownBy(() -> retry.call(RequestContext.background(), "x"))
+                .isInstanceOfSatisfying(RetryExhaustedException.class, e -> {
+                    assertThat(e.attempts()).extracting(Throwable::getMessage).containsExactly("a open", "b open", "c full");
+                    assertThat(e.kind()).isEqualTo(EndpointException.Kind.UNAVAILABLE);
+                });
+        assertThat(calls).as("each instance once").hasValue(3);
+        assertThat(budget.withdrawals).isZero();
+    }
+
+    @Test
+    void aCallMovesPastAFewRefusalsAtMost() {
+        AtomicInteger calls = new AtomicInteger();
+        List<Endpoint<String, String>> many = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            many.add(refusing("open " + i, calls));
+        }
+        Endpoint<String, String> retry = Retry.builder(new Cycling(many)).idempotent(true).build();
+
+        assertThatThrownBy(() -> retry.call(RequestContext.background(), "x"))
+                .isInstanceOfSatisfying(RetryExhaustedException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EndpointException.Kind.UNAVAILABLE));
+        assertThat(calls.get()).isLessThanOrEqualTo(8);
+    }
+
+    @Test
+    void aRefusalRetryIfRejectsIsThrownAsItIs() {
+        Scripted balancer = new Scripted(failing(new NotSentException("a open")), (ctx, r) -> "never");
+        Endpoint<String, String> retry = Retry.builder(balancer).idempotent(true)
+                .retryIf(e -> e instanceof RateLimitedException).build();
+
+        assertThatThrownBy(() -> retry.call(RequestContext.background(), "x"))
+                .isInstanceOf(NotSentException.class).hasMessage("a open");
+        assertThat(balancer.picks).isEqualTo(1);
+    }
+
+    @Test
+    void roundRobinThroughRetrySpreadsHealthyCallsExactlyEvenly() throws Exception {
+        Endpointer<String, String> three =
+                Endpointer.of(FixedInstancer.of("a:1", "b:2", "c:3"), instance -> (ctx, r) -> instance.address());
+        Endpoint<String, String> retry = Retry.builder(Balancers.roundRobin(three)).idempotent(true).build();
+        Map<String, Integer> spread = new HashMap<>();
+
+        for (int i = 0; i < 30; i++) {
+            spread.merge(retry.call(RequestContext.background(), "x"), 1, Integer::sum);
+        }
+
+        assertThat(spread).containsExactlyInAnyOrderEntriesOf(Map.of("a:1", 10, "b:2", 10, "c:3", 10));
     }
 
     @Test
