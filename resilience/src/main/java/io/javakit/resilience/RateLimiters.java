@@ -3,7 +3,8 @@ package io.javakit.resilience;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.javakit.endpoint.Middleware;
-import io.javakit.endpoint.RateLimitedException;
+import io.javakit.endpoint.EndpointException;
+import io.javakit.endpoint.NotSentException;
 import io.javakit.endpoint.RequestContext;
 import java.time.Duration;
 import java.util.Objects;
@@ -11,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Rate limiter middleware on a Resilience4j {@link RateLimiter}, in Go kit's two flavours: <em>erroring</em>
- * rejects a call over the limit at once with {@link RateLimitedException} (which retry takes to another instance),
+ * rejects a call over the limit at once with a {@link NotSentException} of kind {@code RATE_LIMITED} (which retry takes to another instance),
  * <em>delaying</em> waits for a permit up to a bound and the request's deadline, whichever comes first.
  */
 public final class RateLimiters {
@@ -53,7 +54,8 @@ public final class RateLimiters {
     }
 
     /**
-     * Rejects calls over the limit at once.
+     * Rejects calls over the limit at once, as never sent: another instance may take them, and neither breakers, ejection
+     * nor balancers hold a refusal of the caller's own against the instance.
      *
      * @param limiter a limiter whose timeout is zero, e.g. from {@link #perSecond}
      */
@@ -66,7 +68,8 @@ public final class RateLimiters {
         String rejection = "rate limit of '" + limiter.getName() + "' exceeded";
         return Middleware.named("erroring-limiter(" + limiter.getName() + ")", next -> (ctx, request) -> {
             if (limiter.reservePermission() != 0) {
-                throw new RateLimitedException(rejection);
+                // the caller's own limit: nothing was sent, so another instance may take it and this one learns nothing
+                throw new NotSentException(EndpointException.Kind.RATE_LIMITED, rejection);
             }
             return next.call(ctx, request);
         });
@@ -74,7 +77,7 @@ public final class RateLimiters {
 
     /**
      * Waits for a permit (use a {@link #paced} limiter) up to the limiter's own timeout or the request's deadline, whichever is sooner; rejects
-     * with {@link RateLimitedException} if neither leaves enough time.
+     * with a {@link NotSentException} of kind {@code RATE_LIMITED} if neither leaves enough time.
      */
     public static <Req, Res> Middleware<Req, Res> delaying(RateLimiter limiter) {
         Objects.requireNonNull(limiter, "limiter");
@@ -82,7 +85,7 @@ public final class RateLimiters {
         return Middleware.named("delaying-limiter(" + limiter.getName() + ")", next -> (ctx, request) -> {
             long waitNanos = limiter.reservePermission();
             if (waitNanos < 0 || waitNanos > remainingNanos(ctx)) {
-                throw new RateLimitedException(rejection);
+                throw new NotSentException(EndpointException.Kind.RATE_LIMITED, rejection);
             }
             long permitAt = System.nanoTime() + waitNanos;
             for (long left = waitNanos; left > 0; left = permitAt - System.nanoTime()) {

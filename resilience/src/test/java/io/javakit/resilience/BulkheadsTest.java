@@ -7,7 +7,6 @@ import io.javakit.endpoint.OverloadedException;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.endpoint.EndpointException;
 import io.javakit.endpoint.RequestContext;
-import io.javakit.endpoint.UnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -43,7 +42,7 @@ class BulkheadsTest {
             assertThat(twoEntered.await(5, TimeUnit.SECONDS)).isTrue();
 
             assertThatThrownBy(() -> limited.call(RequestContext.background(), "x"))
-                    .isInstanceOf(OverloadedException.class).isInstanceOf(UnavailableException.class)
+                    .isInstanceOf(OverloadedException.class).satisfies(e -> assertThat(EndpointException.kindOf(e)).isEqualTo(EndpointException.Kind.UNAVAILABLE))
                     .hasMessageContaining("instance-a")
                     .satisfies(e -> assertThat(EndpointException.isRetryable(e)).isTrue());
             assertThat(calls).hasValue(2);

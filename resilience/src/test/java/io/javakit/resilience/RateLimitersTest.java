@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.javakit.endpoint.Endpoint;
-import io.javakit.endpoint.RateLimitedException;
+import io.javakit.endpoint.EndpointException;
+import io.javakit.endpoint.NotSentException;
 import io.javakit.endpoint.RequestContext;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,7 +26,7 @@ class RateLimitersTest {
             limited.call(RequestContext.background(), "x");
         }
 
-        assertThatThrownBy(() -> limited.call(RequestContext.background(), "x")).isInstanceOf(RateLimitedException.class);
+        assertThatThrownBy(() -> limited.call(RequestContext.background(), "x")).isInstanceOf(NotSentException.class).satisfies(e -> assertThat(EndpointException.kindOf(e)).isEqualTo(EndpointException.Kind.RATE_LIMITED));
         assertThat(calls.get()).isEqualTo(3);
     }
 
@@ -56,7 +57,7 @@ class RateLimitersTest {
         limited.call(RequestContext.background(), "x");
 
         assertThatThrownBy(() -> limited.call(RequestContext.withTimeout(Duration.ofMillis(10)), "x"))
-                .isInstanceOf(RateLimitedException.class);
+                .isInstanceOf(NotSentException.class).satisfies(e -> assertThat(EndpointException.kindOf(e)).isEqualTo(EndpointException.Kind.RATE_LIMITED));
         assertThat(calls.get()).isEqualTo(1);
     }
 }

@@ -10,6 +10,11 @@ import io.javakit.endpoint.RequestContext;
 import io.javakit.endpoint.UnavailableException;
 import io.javakit.resilience.CircuitBreakers;
 import io.javakit.sd.FixedInstancer;
+import io.javakit.sd.InstanceCache;
+import io.javakit.sd.InstanceEvent;
+import io.javakit.sd.Instancer;
+import java.util.List;
+import java.util.function.Consumer;
 import io.javakit.sd.Instance;
 import io.javakit.upstream.UpstreamView.Breaker;
 import io.javakit.upstream.UpstreamView.InstanceState;
@@ -188,6 +193,85 @@ class UpstreamTest {
                 assertThat(i.breaker()).isEqualTo(Breaker.OPEN);
                 assertThat(i.pickable()).isTrue();
             });
+        }
+    }
+
+    @Test
+    void sequentialCallsUnderTheDefaultsReachEveryInstance() throws Exception {
+        Instances instances = new Instances();
+        try (Upstream<String, String> upstream = instances.upstream().idempotent(true).rateLimit(100, Duration.ZERO).build()) {
+            for (int i = 0; i < 60; i++) {
+                upstream.call(RequestContext.background(), "x");
+            }
+        }
+        assertThat(instances.calls("a:1")).isPositive();
+        assertThat(instances.calls("b:2")).isPositive();
+        assertThat(instances.calls("c:3")).isPositive();
+    }
+
+    @Test
+    void theCallersOwnLimitMovesCallsOnWithoutHoldingItAgainstTheInstance() throws Exception {
+        Instances instances = new Instances();
+        // not idempotent: a refusal by the caller's own limiter sent nothing, so moving on is still safe
+        try (Upstream<String, String> upstream = instances.upstream().rateLimit(2, Duration.ZERO).build()) {
+            for (int i = 0; i < 6; i++) {
+                assertThat(upstream.call(RequestContext.background(), "x")).startsWith("x@");
+            }
+            assertThat(instances.calls).containsOnlyKeys("a:1", "b:2", "c:3").allSatisfy((address, calls) -> assertThat(calls).hasValue(2));
+            assertThatThrownBy(() -> upstream.call(RequestContext.background(), "x"))
+                    .satisfies(e -> assertThat(EndpointException.kindOf(upstream.callerError(e))).isEqualTo(EndpointException.Kind.RATE_LIMITED))
+                    .satisfies(e -> assertThat(upstream.callerError(e)).hasMessage("things: too many requests, retry later"));
+            assertThat(upstream.view().instances()).allSatisfy(i -> {
+                assertThat(i.failures()).isZero();
+                assertThat(i.pickable()).isTrue();
+                assertThat(i.ejected()).isFalse();
+                assertThat(i.breaker()).isEqualTo(Breaker.CLOSED);
+            });
+            assertThat(upstream.view().recentErrors()).isEmpty();
+            // the next second, every instance is picked again
+            Map<String, Integer> before = Map.of("a:1", instances.calls("a:1"), "b:2", instances.calls("b:2"), "c:3", instances.calls("c:3"));
+            await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ofMillis(100)).until(() -> {
+                try {
+                    upstream.call(RequestContext.background(), "x");
+                } catch (EndpointException limited) {
+                    // still within the second
+                }
+                return before.entrySet().stream().allMatch(e -> instances.calls(e.getKey()) > e.getValue());
+            });
+        }
+    }
+
+    @Test
+    void aRestartedInstanceIsBackInRotationWithinSeconds() throws Exception {
+        Instances instances = new Instances();
+        InstanceCache cache = new InstanceCache();
+        List<Instance> three = List.of(Instance.parse("a:1"), Instance.parse("b:2"), Instance.parse("c:3"));
+        cache.update(InstanceEvent.of(three));
+        Instancer instancer = new Instancer() {
+            @Override
+            public AutoCloseable subscribe(Consumer<InstanceEvent> subscriber) {
+                return cache.subscribe(subscriber);
+            }
+
+            @Override
+            public void close() {}
+        };
+        try (Upstream<String, String> upstream = Upstream.<String, String>builder("things", instancer, instance -> (ctx, name) -> {
+            instances.calls.computeIfAbsent(instance.address(), a -> new AtomicInteger()).incrementAndGet();
+            return name;
+        }).idempotent(true).meterRegistry(new SimpleMeterRegistry()).build()) {
+            for (int i = 0; i < 30; i++) {
+                upstream.call(RequestContext.background(), "x");
+            }
+            cache.update(InstanceEvent.of(three.subList(0, 2))); // c goes away, as a registry would show a restart
+            cache.update(InstanceEvent.of(three));               // and comes back
+            int before = instances.calls("c:3");
+            long start = System.nanoTime();
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                upstream.call(RequestContext.background(), "x");
+                return instances.calls("c:3") > before;
+            });
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         }
     }
 
