@@ -13,14 +13,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Load implements AutoCloseable {
     final AtomicInteger ok = new AtomicInteger();
     final List<String> errors = new CopyOnWriteArrayList<>();
-    private final Thread thread;
+    private final List<Thread> threads;
     private volatile boolean running = true;
 
+    /** One client, a request every 5 ms or so. */
     Load(int gatewayPort) {
+        this(gatewayPort, 1, Duration.ofMillis(5));
+    }
+
+    /** {@code clients} clients, each waiting {@code pause} between its requests (zero: closed-loop, as fast as answered). */
+    Load(int gatewayPort, int clients, Duration pause) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/users/user1"))
                 .timeout(Duration.ofSeconds(5)).build();
-        thread = Thread.ofVirtual().start(() -> {
+        threads = java.util.stream.IntStream.range(0, clients).mapToObj(i -> Thread.ofVirtual().start(() -> {
             while (running) {
                 try {
                     var response = client.send(request, BodyHandlers.ofString());
@@ -29,21 +35,25 @@ final class Load implements AutoCloseable {
                     } else {
                         errors.add(response.statusCode() + " " + response.body());
                     }
-                    Thread.sleep(5);
+                    if (pause.isPositive()) {
+                        Thread.sleep(pause);
+                    }
                 } catch (InterruptedException e) {
                     return;
                 } catch (Exception e) {
                     errors.add(e.toString());
                 }
             }
-        });
+        })).toList();
     }
 
     @Override
     public void close() {
         running = false;
         try {
-            thread.join();
+            for (Thread thread : threads) {
+                thread.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -60,6 +60,10 @@ final class SeedSystem implements AutoCloseable {
             server.close();
         }
 
+        HttpServer server() {
+            return server;
+        }
+
         Instance instance() {
             return new Instance("127.0.0.1", port);
         }
