@@ -110,14 +110,19 @@ final class RollingScenario implements Scenario {
         }
     }
 
-    /** For the table: how soon after ready each instance was back in rotation, {@code ; back in rotation after 0.8/6.1/7.0 s}. */
+    /**
+     * For the table: how soon after ready each instance had half an even share of the picks again, before the next
+     * SIGTERM (or the end): {@code ; back in rotation after 0.8/>9.1/7.0 s}, where {@code >9.1} means not in the
+     * 9.1 s it had.
+     */
     private static String rotation(GatewayReadings readings, Cluster cluster, List<Duration> readyAt, List<Duration> sentAt, Duration end) {
         List<String> delays = new ArrayList<>();
         for (int index = 0; index < readyAt.size(); index++) {
             Duration until = index + 1 < readyAt.size() ? sentAt.get(index + 1) : end;
             Duration ready = readyAt.get(index);
             delays.add(readings.backInRotation(cluster.userAddress(index), ready).filter(d -> ready.plus(d).compareTo(until) <= 0)
-                    .map(d -> String.format(Locale.ROOT, "%.1f", d.toMillis() / 1000.0)).orElse("never"));
+                    .map(d -> String.format(Locale.ROOT, "%.1f", d.toMillis() / 1000.0))
+                    .orElse(String.format(Locale.ROOT, ">%.1f", until.minus(ready).toMillis() / 1000.0)));
         }
         return "; back in rotation after " + String.join("/", delays) + " s";
     }
