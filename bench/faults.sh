@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The fault-injection suite: the example system as real processes (etcd when installed, 3 users + 3 products
-# instances, the gateway) under closed-loop load, one fault per scenario (kill, hang, slow, fail, rolling, overload).
-#   bench/faults.sh                 the full suite (~6 min on 2 cores); report in benchmarks/target/faults/results.md
-#   bench/faults.sh --smoke --check what CI runs (~2 min): kill, fail, rolling, slow; exits 1 if a goal is missed
+# instances, the gateway) under closed-loop load, one fault per scenario (kill, hang, slow, fail, rolling, overload;
+# fixed-kill, fixed-hang, fixed-rolling give the gateway fixed instance lists, the seed's layout, even with etcd).
+#   bench/faults.sh                 the full suite (~9 min on 2 cores); report in benchmarks/target/faults/results.md
+#   bench/faults.sh --smoke --check what CI runs (~3 min): kill, fail, rolling, slow, fixed-kill, fixed-rolling;
+#                                   exits 1 if a goal is missed
+#   bench/faults.sh --scenarios fixed-rolling --concurrency 32 --restart-gap 13 --restart-down 2   a rolling deploy by hand
 #   bench/faults.sh --scenarios hang,overload --duration 60    other flags go to the suite (--help lists them)
 # Ports: gateway 18000, admin 19000, instances 18080-18085, etcd 12379/12380. Logs of every process:
 # benchmarks/target/faults/logs/<trial>/. Whatever happens, nothing it started is left running.

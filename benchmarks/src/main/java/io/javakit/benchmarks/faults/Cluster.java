@@ -37,6 +37,17 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    /** Where the gateway finds the instances. */
+    enum Discovery {
+        /** etcd when the suite has one (instances register, and deregister before they stop), else fixed lists. */
+        REGISTRY,
+        /**
+         * {@code --users a,b,c --products d,e,f}, the seed's layout, whatever the suite has: nothing tells the
+         * gateway an instance is going, so it learns only from failed calls.
+         */
+        FIXED_LISTS
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
     private static final String HOST = "127.0.0.1";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -44,6 +55,7 @@ final class Cluster implements AutoCloseable {
     private static final HttpClient CONTROL = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final SuiteSettings settings;
+    private final boolean onEtcd;
     private final List<ChildProcess> processes = new ArrayList<>();
     private final List<ChildProcess> users = new ArrayList<>();
     private final Thread killer = new Thread(this::killAll, "cluster-killer");
@@ -53,16 +65,17 @@ final class Cluster implements AutoCloseable {
     /** The process recording the AOT cache, if this cluster records it: it must exit gracefully to write it. */
     private ChildProcess recordingAotCache;
 
-    private Cluster(SuiteSettings settings) {
+    private Cluster(SuiteSettings settings, Discovery discovery) {
         this.settings = settings;
+        this.onEtcd = discovery == Discovery.REGISTRY && settings.etcd().isPresent();
         Runtime.getRuntime().addShutdownHook(killer);
     }
 
     /** Starts everything, logging to {@code logs/<name>/}, and returns once the gateway balances over all six instances. */
-    static Cluster start(SuiteSettings settings, String name, Balancer balancer) throws Exception {
+    static Cluster start(SuiteSettings settings, String name, Balancer balancer, Discovery discovery) throws Exception {
         SuiteSettings.Ports ports = settings.ports();
         requireFree(ports);
-        Cluster cluster = new Cluster(settings);
+        Cluster cluster = new Cluster(settings, discovery);
         try {
             Path logs = settings.logs().resolve(name);
             deleteTree(logs); // an earlier run's, which the processes would append to
@@ -77,7 +90,7 @@ final class Cluster implements AutoCloseable {
     private void startAll(Path logs, Balancer balancer) throws Exception {
         SuiteSettings.Ports ports = settings.ports();
         List<String> registry = List.of();
-        if (settings.etcd().isPresent()) {
+        if (onEtcd) {
             etcdData = Files.createTempDirectory("javakit-faults-etcd");
             String client = "http://" + HOST + ":" + ports.etcdClient();
             String peer = "http://" + HOST + ":" + ports.etcdPeer();
@@ -206,7 +219,7 @@ final class Cluster implements AutoCloseable {
 
     /** What the gateway finds instances through, for the report. */
     String registry() {
-        return settings.etcd().isPresent() ? "etcd" : "fixed lists";
+        return onEtcd ? "etcd" : "fixed lists";
     }
 
     /** The warnings and errors the gateway has logged so far (it runs {@code --quiet}: there are no call lines). */
@@ -232,6 +245,11 @@ final class Cluster implements AutoCloseable {
 
     private Picks productPicks() throws IOException, InterruptedException {
         return Picks.parse(metrics(), "products");
+    }
+
+    /** The gateway's {@code /metrics} on its admin port. */
+    Prometheus gatewayMetrics() throws IOException, InterruptedException {
+        return Prometheus.parse(metrics());
     }
 
     private String metrics() throws IOException, InterruptedException {

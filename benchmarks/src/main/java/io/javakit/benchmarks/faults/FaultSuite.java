@@ -28,21 +28,26 @@ import picocli.CommandLine.Spec;
 
 /**
  * The fault-injection suite: the example system as real processes (etcd, three users and three products instances,
- * the gateway), closed-loop load through the gateway, and one fault per scenario on users instance #1. Prints a
- * markdown table and writes it to {@code --out}; with {@code --check}, exits 1 when a goal is missed.
+ * the gateway), closed-loop load through the gateway, and one fault per scenario on users instance #1 (or each in
+ * turn). The {@code fixed-*} scenarios give the gateway fixed instance lists, the seed's layout, whether or not
+ * there is etcd. Prints a markdown table and writes it to {@code --out}; with {@code --check}, exits 1 when a goal
+ * is missed.
  * Run it through {@code bench/faults.sh}, which builds what is missing.
  */
 @Command(name = "faults", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Runs the example system as processes under load and injects faults: kill, hang, slow, fail, rolling, overload.")
+        description = "Runs the example system as processes under load and injects faults: kill, hang, slow, fail, rolling, overload; "
+                + "fixed-kill, fixed-hang, fixed-rolling with fixed instance lists.")
 public final class FaultSuite implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(FaultSuite.class);
     private static final List<Scenario> SCENARIOS = List.of(FaultWindowScenario.kill(), FaultWindowScenario.hang(), new SlowScenario(),
-            FaultWindowScenario.fail(), new RollingScenario(), new OverloadScenario());
-    private static final List<String> SMOKE_SCENARIOS = List.of("kill", "fail", "rolling", "slow");
+            FaultWindowScenario.fail(), RollingScenario.onRegistry(), new OverloadScenario(), FaultWindowScenario.kill().onFixedLists(),
+            FaultWindowScenario.hang().onFixedLists(), RollingScenario.onFixedLists());
+    private static final List<String> SMOKE_SCENARIOS = List.of("kill", "fail", "rolling", "slow", "fixed-kill", "fixed-rolling");
 
     @Spec
     CommandSpec spec;
-    @Option(names = "--scenarios", split = ",", description = "Which to run, in this order (default: kill,hang,slow,fail,rolling,overload; smoke: kill,fail,rolling,slow).")
+    @Option(names = "--scenarios", split = ",", description = "Which to run, in this order (default: kill,hang,slow,fail,rolling,overload,"
+            + "fixed-kill,fixed-hang,fixed-rolling; smoke: kill,fail,rolling,slow,fixed-kill,fixed-rolling).")
     List<String> scenarios;
     @Option(names = "--concurrency", description = "Closed-loop clients (default: 64; smoke: 16).")
     Integer concurrency;
@@ -50,9 +55,13 @@ public final class FaultSuite implements Callable<Integer> {
     Integer durationSeconds;
     @Option(names = "--warmup", description = "Seconds of load before each measurement, not recorded (default: 5; smoke: 2).")
     Integer warmupSeconds;
-    @Option(names = "--smoke", description = "A short run for CI (under ~2.5 min): smoke defaults for the options above.")
+    @Option(names = "--restart-down", description = "fixed-rolling: seconds an instance stays down after it exited (default: 2).")
+    Integer restartDownSeconds;
+    @Option(names = "--restart-gap", description = "fixed-rolling: seconds from one instance's SIGTERM to the next's (default: 12; smoke: 8).")
+    Integer restartGapSeconds;
+    @Option(names = "--smoke", description = "A short run for CI (about 3 min on 2 cores): smoke defaults for the options above.")
     boolean smoke;
-    @Option(names = "--check", description = "Exit 1 when a goal is missed: client errors or p99 over the deadline under kill, hang, slow, fail, rolling; P2C not below round robin.")
+    @Option(names = "--check", description = "Exit 1 when a goal is missed: client errors or p99 over the deadline under kill, hang, slow, fail, rolling and the fixed-* ones; P2C not below round robin.")
     boolean check;
     @Option(names = "--work", defaultValue = "target/faults", description = "Logs (logs/<trial>/) and a copy of the system under test (sut/) (default: ${DEFAULT-VALUE}).")
     Path work;
@@ -82,6 +91,8 @@ public final class FaultSuite implements Callable<Integer> {
         int clients = concurrency != null ? concurrency : smoke ? 16 : 64;
         Duration duration = Duration.ofSeconds(durationSeconds != null ? durationSeconds : smoke ? 8 : 30);
         Duration warmup = Duration.ofSeconds(warmupSeconds != null ? warmupSeconds : smoke ? 2 : 5);
+        Duration restartDown = Duration.ofSeconds(restartDownSeconds != null ? restartDownSeconds : 2);
+        Duration restartGap = Duration.ofSeconds(restartGapSeconds != null ? restartGapSeconds : smoke ? 8 : 12);
         List<Scenario> selected = selected(scenarios != null ? scenarios : smoke ? SMOKE_SCENARIOS : SCENARIOS.stream().map(Scenario::name).toList());
         Path javaBinary = java != null ? java : Path.of(ProcessHandle.current().info().command().orElse("java"));
         Optional<Path> etcdBinary = noEtcd ? Optional.empty() : Optional.ofNullable(etcd).or(FaultSuite::etcdOnPath);
@@ -92,7 +103,7 @@ public final class FaultSuite implements Callable<Integer> {
         SuiteSettings settings = new SuiteSettings(javaBinary, sut, featureVersion(javaBinary) >= 25 ? Optional.of(aotCache) : Optional.empty(), etcdBinary,
                 bounded ? OptionalInt.of(maxConcurrentRequests != null ? maxConcurrentRequests : 2 * clients) : OptionalInt.empty(),
                 work.resolve("logs"), clients, duration, warmup, Duration.ofMillis(requestTimeoutMillis), Duration.ofMillis(deadlineMillis),
-                SuiteSettings.Ports.DEFAULTS);
+                restartDown, restartGap, SuiteSettings.Ports.DEFAULTS);
 
         List<ScenarioResult> results = new ArrayList<>();
         for (Scenario scenario : selected) {
@@ -210,14 +221,19 @@ public final class FaultSuite implements Callable<Integer> {
                 Instant.now().truncatedTo(ChronoUnit.SECONDS) + " on " + Runtime.getRuntime().availableProcessors() + " cores"
                         + (smoke ? ", smoke run" : "") + ". System under test: " + exampleJar + " (built "
                         + Files.getLastModifiedTime(exampleJar).toInstant().truncatedTo(ChronoUnit.SECONDS) + "), java " + settings.java() + ".",
-                "Registry: " + registry + ". " + (settings.aotCache().isPresent()
+                "Registry: " + registry + "; the fixed-* scenarios give the gateway fixed lists (--users, --products) in any case. "
+                        + (settings.aotCache().isPresent()
                         ? "Processes start from a JDK AOT cache (recorded by the first trial's gateway when missing or stale). "
-                        : "No AOT cache (needs JDK 25+). ") + "Gateway: P2C unless named, --deadline " + settings.deadline().toMillis() + " ms, --rate-limit 0"
-                        + settings.maxConcurrentRequests().stream().mapToObj(n -> ", --max-concurrent-requests " + n).findFirst().orElse("") + ".",
+                        : "No AOT cache (needs JDK 25+). ") + "Gateway: P2C unless named, --deadline " + settings.deadline().toMillis() + " ms, "
+                        + "--rate-limit 0 (its default, 100 req/s per instance, answers closed-loop load 429 by design)"
+                        + settings.maxConcurrentRequests().stream().mapToObj(n -> ", --max-concurrent-requests " + n).findFirst().orElse("")
+                        + ", other flags at their defaults.",
                 "Load: " + settings.concurrency() + " closed-loop clients (keep-alive, GET /users/user1..9; 200 and 404 are answers, "
                         + "anything else is a client error, as is no answer within " + settings.requestTimeout().toMillis() + " ms), "
                         + settings.duration().toSeconds() + " s measured after " + settings.warmup().toSeconds() + " s of warm-up; "
-                        + "faults on users #1 from " + Report.seconds(settings.faultAt()) + " to " + Report.seconds(settings.restoreAt()) + ". "
+                        + "faults on users #1 from " + Report.seconds(settings.faultAt()) + " to " + Report.seconds(settings.restoreAt()) + "; "
+                        + "fixed-rolling: each users instance SIGTERMed, down " + Report.seconds(settings.restartDown()) + " after it exited, "
+                        + Report.seconds(settings.restartGap()) + " from one SIGTERM to the next. "
                         + "Latency is client-side, every request included."));
     }
 }

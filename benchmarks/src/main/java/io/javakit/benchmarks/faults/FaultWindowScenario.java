@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 /**
  * A fault on users instance #1 from a third into the measurement to two thirds (10 s to 20 s of 30), then the
  * repair, under P2C: the gateway should hide it (no client error, p99 within its deadline) and send #1 its share
- * again once it is back.
+ * again once it is back. Each runs through the registry, and as {@code fixed-<name>} with fixed instance lists.
  */
 final class FaultWindowScenario implements Scenario {
     /** Does something to the trial's cluster; what came of it is told after the measurement, for the details. */
@@ -26,12 +26,23 @@ final class FaultWindowScenario implements Scenario {
     private final String fault;
     private final Action inject;
     private final Action repair;
+    private final Cluster.Discovery discovery;
 
-    private FaultWindowScenario(String name, String fault, Action inject, Action repair) {
+    private FaultWindowScenario(String name, String fault, Action inject, Action repair, Cluster.Discovery discovery) {
         this.name = name;
         this.fault = fault;
         this.inject = inject;
         this.repair = repair;
+        this.discovery = discovery;
+    }
+
+    private FaultWindowScenario(String name, String fault, Action inject, Action repair) {
+        this(name, fault, inject, repair, Cluster.Discovery.REGISTRY);
+    }
+
+    /** The same fault with the gateway on fixed instance lists, named {@code fixed-<name>}. */
+    FaultWindowScenario onFixedLists() {
+        return new FaultWindowScenario("fixed-" + name, fault, inject, repair, Cluster.Discovery.FIXED_LISTS);
     }
 
     /**
@@ -90,7 +101,7 @@ final class FaultWindowScenario implements Scenario {
 
     @Override
     public ScenarioResult run(SuiteSettings settings) throws Exception {
-        try (Trial trial = Trial.start(settings, name, Cluster.Balancer.P2C)) {
+        try (Trial trial = Trial.start(settings, name, Cluster.Balancer.P2C, discovery)) {
             trial.warmUp(settings.warmup());
             Cluster cluster = trial.cluster();
             Picks start = cluster.userPicks();
@@ -110,13 +121,18 @@ final class FaultWindowScenario implements Scenario {
             Picks end = cluster.userPicks();
 
             String first = cluster.userAddress(0);
+            GatewayReadings readings = trial.readings();
             String shares = "#1 share " + Report.percent(faulted.since(start).share(first)) + " → "
-                    + Report.percent(repaired.since(faulted).share(first)) + " → " + Report.percent(end.since(repaired).share(first));
+                    + Report.percent(repaired.since(faulted).share(first)) + " → " + Report.percent(end.since(repaired).share(first))
+                    + readings.backInRotation(first, settings.restoreAt()).filter(d -> settings.restoreAt().plus(d).compareTo(measured.elapsed()) <= 0)
+                            .map(d -> "; back in rotation " + Report.seconds(d) + " after the repair").orElse("; not back in rotation by the end");
             List<String> details = new ArrayList<>();
-            details.add("users #1 (" + first + "): " + fault + "; " + injected.get() + " at " + Report.seconds(settings.faultAt())
+            details.add(cluster.registry() + "; users #1 (" + first + "): " + fault + "; " + injected.get() + " at " + Report.seconds(settings.faultAt())
                     + ", " + restored.get() + " (from " + Report.seconds(settings.restoreAt()) + ")");
             details.add("share of users picks on #1 before, during and after the fault: " + shares + " (the gateway's picks, retries included)");
+            details.add(readings.describe("#1", first, settings.faultAt(), settings.restoreAt(), "the repair", settings.duration()));
             details.addAll(Report.describe(measured));
+            details.addAll(trial.gatewayCounters());
             details.addAll(trial.gatewayWarnings());
             return new ScenarioResult(name, List.of(new ScenarioResult.Row(name, measured, shares)), details,
                     ScenarioResult.unnoticed(name, measured, settings.deadline()));

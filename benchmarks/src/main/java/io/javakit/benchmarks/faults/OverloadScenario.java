@@ -24,7 +24,7 @@ final class OverloadScenario implements Scenario {
         Duration phase = settings.duration().dividedBy(3);
         int normal = settings.concurrency();
         int overloaded = normal * OVERLOAD_FACTOR;
-        try (Trial trial = Trial.start(settings, name(), Cluster.Balancer.P2C)) {
+        try (Trial trial = Trial.start(settings, name(), Cluster.Balancer.P2C, Cluster.Discovery.REGISTRY)) {
             trial.warmUp(settings.warmup());
             LoadDriver load = trial.load();
             Thread.sleep(phase);

@@ -2,8 +2,6 @@ package io.javakit.benchmarks.faults;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How many calls the gateway's balancer sent to each instance of one service, read from its Prometheus counter
@@ -11,7 +9,6 @@ import java.util.regex.Pattern;
  */
 record Picks(Map<String, Double> byInstance) {
     static final String COUNTER = "javakit_balancer_picks_total";
-    private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
     Picks {
         byInstance = Map.copyOf(byInstance);
@@ -19,22 +16,12 @@ record Picks(Map<String, Double> byInstance) {
 
     /** The picks of {@code service}'s instances in a Prometheus text exposition. */
     static Picks parse(String prometheus, String service) {
-        Map<String, Double> picks = new HashMap<>();
-        for (String line : prometheus.split("\n")) {
-            if (!line.startsWith(COUNTER + "{")) {
-                continue;
-            }
-            int labelsEnd = line.lastIndexOf('}');
-            Map<String, String> labels = new HashMap<>();
-            Matcher label = LABEL.matcher(line.substring(COUNTER.length() + 1, labelsEnd));
-            while (label.find()) {
-                labels.put(label.group(1), label.group(2));
-            }
-            if (service.equals(labels.get("service")) && labels.containsKey("instance")) {
-                picks.merge(labels.get("instance"), Double.parseDouble(line.substring(labelsEnd + 1).trim()), Double::sum);
-            }
-        }
-        return new Picks(picks);
+        return of(Prometheus.parse(prometheus), service);
+    }
+
+    /** The picks of {@code service}'s instances in the samples of a Prometheus text exposition. */
+    static Picks of(Prometheus metrics, String service) {
+        return new Picks(metrics.byInstance(COUNTER, Map.of("service", service)));
     }
 
     /** The picks made since {@code earlier}. */

@@ -33,7 +33,7 @@ final class SlowScenario implements Scenario {
     private double share(SuiteSettings settings, Cluster.Balancer balancer, List<ScenarioResult.Row> rows, List<String> details,
                          List<String> misses) throws Exception {
         String label = name() + "/" + balancer.flag;
-        try (Trial trial = Trial.start(settings, label, balancer)) {
+        try (Trial trial = Trial.start(settings, label, balancer, Cluster.Discovery.REGISTRY)) {
             Cluster cluster = trial.cluster();
             cluster.injectFault(0, "slow");
             trial.warmUp(settings.warmup());

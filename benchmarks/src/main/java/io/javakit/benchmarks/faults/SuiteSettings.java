@@ -21,10 +21,13 @@ import java.util.stream.IntStream;
  * @param warmup load before the measurement, not recorded
  * @param requestTimeout the load driver's: no answer within it is a client error
  * @param deadline the gateway's per-request deadline ({@code --deadline}); the p99 goal
+ * @param restartDown in the fixed-list rolling restart, how long an instance stays down after it exited
+ * @param restartGap in the fixed-list rolling restart, from one SIGTERM to the next
  * @param ports where the processes listen
  */
 record SuiteSettings(Path java, Path exampleJar, Optional<Path> aotCache, Optional<Path> etcd, OptionalInt maxConcurrentRequests, Path logs,
-                     int concurrency, Duration duration, Duration warmup, Duration requestTimeout, Duration deadline, Ports ports) {
+                     int concurrency, Duration duration, Duration warmup, Duration requestTimeout, Duration deadline,
+                     Duration restartDown, Duration restartGap, Ports ports) {
     /** Ports apart from the defaults of the example (8000, 8080-8085, 9000) and of a developer's etcd (2379). */
     record Ports(int gateway, int admin, List<Integer> users, List<Integer> products, int etcdClient, int etcdPeer) {
         static final Ports DEFAULTS = new Ports(18000, 19000, range(18080, 3), range(18083, 3), 12379, 12380);
