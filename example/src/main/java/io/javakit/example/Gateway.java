@@ -46,6 +46,7 @@ import io.javakit.transport.http.HttpClientTransport;
 import io.javakit.transport.http.HttpServer;
 import io.javakit.transport.http.Json;
 import io.javakit.transport.http.OutgoingRequest;
+import io.javakit.transport.http.Propagation;
 import io.javakit.transport.http.Router;
 import java.net.URI;
 import java.time.Duration;
@@ -237,7 +238,10 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(Settings settings, String host, int port) {
-        HttpClient client = HttpClient.ofDefaults();
+        // what the gateway reads from its callers and passes on upstream, on its server and its client alike
+        Propagation propagation = Propagation.of(Tracing.propagation(), ForwardedHeaders.propagation(),
+                Deadlines.propagation(settings.resilience().deadline()));
+        HttpClient client = HttpClient.builder().propagation(propagation).build();
         PrometheusMeterRegistry metrics = Metrics.prometheus();
         if (!settings.metrics()) {
             metrics.config().meterFilter(MeterFilter.denyUnless(id -> false));
@@ -253,13 +257,12 @@ public final class Gateway implements AutoCloseable {
         ProductService remoteProducts = (ctx, name) -> products.call(ctx, new ByName(name));
 
         String self = "localhost:" + port;
-        HttpServer server = HttpServer.builder(Middleware.chain(Tracing.extract(), ForwardedHeaders.capture(),
-                        Deadlines.server(resilience.deadline())).wrap(Router.builder()
+        HttpServer server = HttpServer.builder(Router.builder()
                 .get("/users/{name}", Serve.byName("UserByName", (ctx, req) -> remoteUsers.userByName(ctx, req.name()), self,
                         settings.quiet(), upstreamErrors("users", resilience.deadline())))
                 .get("/products/{name}", Serve.byName("ProductByName", (ctx, req) -> remoteProducts.productByName(ctx, req.name()), self,
                         settings.quiet(), upstreamErrors("products", resilience.deadline())))
-                .build())).maxConcurrentRequests(resilience.maxConcurrentRequests())
+                .build()).propagation(propagation).maxConcurrentRequests(resilience.maxConcurrentRequests())
                 .maxHeaderCount(HttpServer.DEFAULT_MAX_HEADER_COUNT - FORWARDING_HEADROOM_HEADERS)
                 .maxHeaderBytes(HttpServer.DEFAULT_MAX_HEADER_BYTES - FORWARDING_HEADROOM_BYTES)
                 .host(host).port(port).start();
@@ -319,7 +322,7 @@ public final class Gateway implements AutoCloseable {
                         errors.<ByName, T>recorder(service),
                         Tracing.<ByName, T>client(Serve.tracer(), "GET /{name}"))
                 .wrap(HttpClientTransport.endpoint(client, "GET", URI.create("http://" + instance.address()),
-                        Deadlines.propagate(Tracing.inject(ForwardedHeaders.forward((ctx, req) -> OutgoingRequest.path(req.name())))),
+                        (ctx, req) -> OutgoingRequest.path(req.name()),
                         Json.decoder(type))));
         OutlierDetection ejection = OutlierDetection.builder()
                 .maxEjectedPercent(resilience.ejectOutliers() ? OutlierDetection.DEFAULT_MAX_EJECTED_PERCENT : 0)

@@ -9,6 +9,7 @@ import io.javakit.sd.Instancer;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
+import io.javakit.transport.http.Router;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import io.javakit.console.Console;
 import io.javakit.console.ConsoleModel;
 import io.javakit.logging.LogSetup;
+import io.javakit.metrics.Metrics;
 import io.javakit.tracing.Tracing;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -100,9 +102,7 @@ public final class Main implements Runnable {
             Endpoint<HttpRequest, HttpResponse> handler = handler(self.address(), readiness);
             if (faultInjection) {
                 FaultInjection faults = new FaultInjection();
-                Endpoint<HttpRequest, HttpResponse> faulty = faults.middleware().wrap(handler);
-                Endpoint<HttpRequest, HttpResponse> control = faults.control();
-                handler = (ctx, req) -> req.path().startsWith("/admin/") ? control.call(ctx, req) : faulty.call(ctx, req);
+                handler = faults.serving(handler);
             }
             return runUntilStopped(List.of(Backends.announce(Backends.start(handler, host, port),
                     registry.map(r -> r.registrar(service(), self)), readiness)));
@@ -190,11 +190,16 @@ public final class Main implements Runnable {
             }
             Endpoint<HttpRequest, HttpResponse> operations = gateway.admin();
             Endpoint<HttpRequest, HttpResponse> console = Console.handler(faults.map(gateway.console()::withFaults).orElse(gateway.console()));
-            Endpoint<HttpRequest, HttpResponse> admin = (ctx, req) -> req.path().equals("/metrics") || req.path().startsWith("/health/")
-                    ? operations.call(ctx, req) : console.call(ctx, req);
+            Endpoint<HttpRequest, HttpResponse> admin = admin(operations, console);
             System.out.printf("console: http://localhost:%d/console/   metrics: http://localhost:%d/metrics%n", adminPort, adminPort);
             // Closed last first: the gateway drains while the admin port still reports it not ready.
             return List.of(HttpServer.builder(admin).host(host).port(adminPort).start(), () -> gateway.shutdown(DRAIN_GRACE));
+        }
+
+        /** The admin port: metrics and health from the gateway's operations, everything else the console's. */
+        static Endpoint<HttpRequest, HttpResponse> admin(Endpoint<HttpRequest, HttpResponse> operations,
+                                                         Endpoint<HttpRequest, HttpResponse> console) {
+            return Router.builder().mount(Metrics.PATH, operations).mount("/health", operations).mount("/", console).build();
         }
 
         Gateway.Settings settings(Instancer users, Instancer products) {

@@ -3,10 +3,16 @@ package io.javakit.example;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.RequestContext;
 import io.javakit.sd.Instance;
+import io.javakit.transport.http.HttpRequest;
+import io.javakit.transport.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 class MainTest {
@@ -62,5 +68,20 @@ class MainTest {
                 .hasMessageContaining("--deadline");
         assertThatThrownBy(() -> gateway("gateway", "--max-concurrent-requests", "0").resilience())
                 .hasMessageContaining("--max-concurrent-requests");
+    }
+
+    @Test
+    @Timeout(10)
+    void theAdminPortServesMetricsAndHealthFromTheGatewayAndEverythingElseFromTheConsole() throws Exception {
+        Endpoint<HttpRequest, HttpResponse> admin = Main.GatewayOptions.admin(
+                (ctx, req) -> HttpResponse.json(200, "operations".getBytes(StandardCharsets.UTF_8)),
+                (ctx, req) -> HttpResponse.json(200, "console".getBytes(StandardCharsets.UTF_8)));
+
+        for (String path : new String[] {"/metrics", "/health/ready", "/health/live"}) {
+            assertThat(admin.call(RequestContext.background(), HttpRequest.of("GET", path)).bodyText()).as(path).isEqualTo("operations");
+        }
+        for (String path : new String[] {"/console/", "/", "/healthz", "/metricsz"}) {
+            assertThat(admin.call(RequestContext.background(), HttpRequest.of("GET", path)).bodyText()).as(path).isEqualTo("console");
+        }
     }
 }
