@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -56,6 +57,11 @@ public final class Headers {
 
     public boolean contains(String name) {
         return values.containsKey(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** The names, in lower case, in the order they were first added. */
+    public Set<String> names() {
+        return Collections.unmodifiableSet(values.keySet());
     }
 
     public int size() {
@@ -118,6 +124,11 @@ public final class Headers {
         public Builder remove(String name) {
             values.remove(name.toLowerCase(Locale.ROOT));
             return this;
+        }
+
+        /** Whether a value of {@code name} has been added and not removed since. */
+        public boolean contains(String name) {
+            return values.containsKey(name.toLowerCase(Locale.ROOT));
         }
 
         public Headers build() {

@@ -1,7 +1,6 @@
 package io.javakit.example;
 
 import io.javakit.endpoint.Endpoint;
-import io.javakit.endpoint.Middleware;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
 import io.javakit.transport.http.Deadlines;
@@ -9,6 +8,7 @@ import io.javakit.transport.http.ErrorEncoder;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
+import io.javakit.transport.http.Propagation;
 import io.javakit.transport.http.Router;
 import io.javakit.sd.Instance;
 import io.javakit.tracing.Tracing;
@@ -49,7 +49,7 @@ public final class Backends {
      * ({@link Deadlines#HEADER}): work for a caller that has given up stops.
      */
     public static HttpServer start(Endpoint<HttpRequest, HttpResponse> handler, String host, int port) {
-        return HttpServer.builder(Middleware.chain(Tracing.extract(), Deadlines.fromCaller()).wrap(handler))
+        return HttpServer.builder(handler).propagation(Propagation.of(Tracing.propagation(), Deadlines.propagation()))
                 .host(host).port(port).start();
     }
 

@@ -20,6 +20,8 @@ import java.util.Locale;
  */
 final class FaultInjection {
     static final Duration SLOWDOWN = Duration.ofMillis(200);
+    /** Where {@link #control()} answers: two segments, so no user or product name can collide with it. */
+    static final String PATH = "/admin/faults";
     private static final Duration LONGEST_HANG = Duration.ofMinutes(1);
 
     private volatile Fault fault = Fault.NONE;
@@ -58,8 +60,8 @@ final class FaultInjection {
      */
     Endpoint<HttpRequest, HttpResponse> control() {
         return Router.builder()
-                .get("/admin/faults", (ctx, req) -> current())
-                .route("PUT", "/admin/faults/{fault}", (ctx, req) -> {
+                .get(PATH, (ctx, req) -> current())
+                .route("PUT", PATH + "/{fault}", (ctx, req) -> {
                     String name = req.pathVariable("fault").toUpperCase(Locale.ROOT);
                     if (name.equals("STOP") || Arrays.stream(Fault.values()).noneMatch(f -> f.name().equals(name))) {
                         return ErrorEncoder.json().encode(ctx, new BadRequestException(
@@ -69,6 +71,11 @@ final class FaultInjection {
                     return current();
                 })
                 .build();
+    }
+
+    /** {@code handler} behind the injected fault, with {@link #control()} at {@link #PATH}. */
+    Endpoint<HttpRequest, HttpResponse> serving(Endpoint<HttpRequest, HttpResponse> handler) {
+        return Router.builder().mount(PATH, control()).mount("/", middleware().wrap(handler)).build();
     }
 
     private HttpResponse current() {

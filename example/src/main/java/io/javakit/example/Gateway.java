@@ -11,7 +11,6 @@ import io.javakit.transport.http.HttpResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import io.javakit.endpoint.Middleware;
 import io.javakit.example.products.Product;
 import io.javakit.example.users.User;
 import io.javakit.resilience.RateLimiters;
@@ -27,6 +26,7 @@ import io.javakit.transport.http.HttpClientTransport;
 import io.javakit.transport.http.HttpServer;
 import io.javakit.transport.http.Json;
 import io.javakit.transport.http.OutgoingRequest;
+import io.javakit.transport.http.Propagation;
 import io.javakit.transport.http.Router;
 import io.javakit.upstream.Upstream;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,16 +68,17 @@ public final class Gateway implements AutoCloseable {
 
     /** Serves the gateway on {@code host:port}, measured into {@code metrics}, until closed. */
     public Gateway(Instancer userInstances, Instancer productInstances, Settings settings, MeterRegistry metrics, String host, int port) {
-        HttpClient client = HttpClient.ofDefaults();
+        // what the gateway reads from its callers and passes on upstream, on its server and its client alike
+        Propagation propagation = Propagation.of(Tracing.propagation(), ForwardedHeaders.propagation(), Deadlines.propagation(settings.deadline()));
+        HttpClient client = HttpClient.builder().propagation(propagation).build();
         users = upstream("users", "UserByName", userInstances, client, User.class, settings, metrics);
         products = upstream("products", "ProductByName", productInstances, client, Product.class, settings, metrics);
         String self = "localhost:" + port;
-        server = HttpServer.builder(Middleware.chain(Tracing.extract(), ForwardedHeaders.capture(), Deadlines.server(settings.deadline()))
-                        .wrap(Router.builder()
-                                .get("/users/{name}", Serve.byName("UserByName", users, self, settings.quiet(), callerErrors(users)))
-                                .get("/products/{name}", Serve.byName("ProductByName", products, self, settings.quiet(), callerErrors(products)))
-                                .build()))
-                .maxConcurrentRequests(settings.maxConcurrentRequests())
+        server = HttpServer.builder(Router.builder()
+                        .get("/users/{name}", Serve.byName("UserByName", users, self, settings.quiet(), callerErrors(users)))
+                        .get("/products/{name}", Serve.byName("ProductByName", products, self, settings.quiet(), callerErrors(products)))
+                        .build())
+                .propagation(propagation).maxConcurrentRequests(settings.maxConcurrentRequests())
                 .maxHeaderCount(HttpServer.DEFAULT_MAX_HEADER_COUNT - HEADROOM_HEADERS)
                 .maxHeaderBytes(HttpServer.DEFAULT_MAX_HEADER_BYTES - HEADROOM_BYTES)
                 .host(host).port(port).start();
@@ -87,9 +88,7 @@ public final class Gateway implements AutoCloseable {
     private static <T> Upstream<ByName, T> upstream(String service, String method, Instancer instancer, HttpClient client, Class<T> type,
                                                    Settings settings, MeterRegistry metrics) {
         Upstream.Builder<ByName, T> builder = Upstream.<ByName, T>builder(service, instancer, instance -> HttpClientTransport.endpoint(client,
-                        "GET", URI.create("http://" + instance.address()),
-                        Deadlines.propagate(Tracing.inject(ForwardedHeaders.forward((ctx, req) -> OutgoingRequest.path(req.name())))),
-                        Json.decoder(type)))
+                        "GET", URI.create("http://" + instance.address()), (ctx, req) -> OutgoingRequest.path(req.name()), Json.decoder(type)))
                 .operation(method).idempotent(true).deadline(settings.deadline()).meterRegistry(metrics).tracer(Serve.tracer(), "GET /{name}");
         if (settings.healthChecks().isPositive()) {
             builder.healthChecks(instance -> client.send("GET", URI.create("http://" + instance.address() + "/health/ready"), Headers.empty(),
@@ -120,7 +119,7 @@ public final class Gateway implements AutoCloseable {
     public Endpoint<HttpRequest, HttpResponse> admin(PrometheusMeterRegistry metrics, Optional<ConsoleModel.FaultControl> faults) {
         UpstreamConsole console = UpstreamConsole.of(upstreams());
         return Router.builder()
-                .get(Metrics.PATH, Metrics.handler(metrics))
+                .mount(Metrics.PATH, Metrics.handler(metrics))
                 .get("/health/live", (ctx, req) -> HttpResponse.json(200, "{\"status\":\"live\"}".getBytes(StandardCharsets.UTF_8)))
                 .get("/health/ready", (ctx, req) -> isReady() ? HttpResponse.json(200, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
                         : ErrorEncoder.body(503, "not_ready", lifecycle.isReady() ? "no instances of " + String.join(", ", upstreams().stream()

@@ -13,7 +13,6 @@ import io.javakit.console.UpstreamConsole;
 import io.javakit.metrics.Metrics;
 import io.javakit.sd.Lifecycle;
 import io.javakit.transport.http.ErrorEncoder;
-import io.javakit.transport.http.Router;
 import io.javakit.upstream.Upstream;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -114,7 +113,7 @@ public final class Main implements Runnable {
             Endpoint<HttpRequest, HttpResponse> handler = handler(self.address(), lifecycle::isReady);
             if (faultInjection) {
                 FaultInjection faults = new FaultInjection();
-                handler = Router.builder().mount("/admin", faults.control()).mount("/", faults.middleware().wrap(handler)).build();
+                handler = faults.serving(handler);
             }
             List<AutoCloseable> running = new ArrayList<>(registry.stream().toList());
             running.add(lifecycle.started(Backends.start(handler, host(), port)));

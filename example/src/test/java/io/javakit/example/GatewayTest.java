@@ -158,6 +158,9 @@ class GatewayTest {
                     .contains("javakit_breaker_state").contains("javakit_balancer_picks_total");
             assertThat(admin.call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/health/ready")).status()).isEqualTo(200);
+            var console = admin.call(io.javakit.endpoint.RequestContext.background(), io.javakit.transport.http.HttpRequest.of("GET", "/console/"));
+            assertThat(console.status()).as("everything else is the console's").isEqualTo(200);
+            assertThat(console.bodyText()).contains("<html");
         }
         try (SeedSystem empty = new SeedSystem()) {
             empty.restartGateway(new FixedInstancer(List.of()), SeedSystem.fixed(empty.products), SeedSystem.defaults());

@@ -6,10 +6,16 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.javakit.endpoint.Endpoint;
+import io.javakit.endpoint.RequestContext;
 import io.javakit.sd.Instance;
+import io.javakit.transport.http.HttpRequest;
+import io.javakit.transport.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 class MainTest {

@@ -6,7 +6,7 @@ import io.javakit.endpoint.Headers;
 import io.javakit.endpoint.Middleware;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
-import io.javakit.transport.http.OutgoingRequest;
+import io.javakit.transport.http.Propagation;
 import io.javakit.transport.http.RequestEncoder;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.common.AttributeKey;
@@ -43,24 +43,25 @@ import org.slf4j.MDC;
  * Tracing through the OpenTelemetry API: one span per endpoint call, the W3C trace context carried over the HTTP
  * transports, and the trace id in every log line written while a span is current.
  *
- * <p>On a service, extract the caller's context around the router and open a server span around each endpoint,
- * inside the transport so that the span sees the typed error rather than the encoded response:
+ * <p>On a service, register {@link #propagation()} on the server, so that the caller's context is current around
+ * the router, and open a server span around each endpoint, inside the transport so that the span sees the typed error rather than the encoded response:
  * <pre>{@code
  * Tracer tracer = otel.getTracer(Tracing.INSTRUMENTATION_NAME);
  * Router router = Router.builder()
  *         .get("/users/{name}", HttpServerTransport.serve(byName,
  *                 Tracing.<ByName, User>server(tracer, "UserByName").wrap(userByName), Json.encoder()))
  *         .build();
- * HttpServer.builder(Tracing.extract().wrap(router)).port(8081).start();
+ * HttpServer.builder(router).propagation(Tracing.propagation()).port(8081).start();
  * }</pre>
  *
- * <p>On a gateway, one span for the logical call around the retry, and a client span per attempt inside it, whose
- * encoder injects the attempt's context into the request, so that each retry shows as its own child:
+ * <p>On a gateway, one span for the logical call around the retry, and a client span per attempt inside it; the
+ * client's propagation sends the attempt's context with the request, so that each retry shows as its own child:
  * <pre>{@code
+ * HttpClient client = HttpClient.builder().propagation(Tracing.propagation()).build();
  * Endpointer<ByName, User> instances = Endpointer.of(instancer, instance ->
  *         Tracing.<ByName, User>client(tracer, "GET /users/{name}").wrap(HttpClientTransport.endpoint(client, "GET",
  *                 URI.create("http://" + instance.address()),
- *                 Tracing.inject((ctx, req) -> OutgoingRequest.path("users", req.name())), Json.decoder(User.class))));
+ *                 (ctx, req) -> OutgoingRequest.path("users", req.name()), Json.decoder(User.class))));
  * Endpoint<ByName, User> users = Tracing.<ByName, User>middleware(tracer, "UserByName")
  *         .wrap(Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(instances)));
  * }</pre>
@@ -105,6 +106,8 @@ public final class Tracing {
         }
     };
 
+    private static final Propagation W3C = propagation(W3CTraceContextPropagator.getInstance());
+
     private Tracing() {}
 
     /**
@@ -116,16 +119,16 @@ public final class Tracing {
     }
 
     /**
-     * One {@link SpanKind#SERVER} span per call, a child of the current context: the caller's, when
-     * {@link #extract()} runs outside it.
+     * One {@link SpanKind#SERVER} span per call, a child of the current context: the caller's, when the server
+     * has {@link #propagation()}.
      */
     public static <Req, Res> Middleware<Req, Res> server(Tracer tracer, String spanName) {
         return span(tracer, spanName, SpanKind.SERVER);
     }
 
     /**
-     * One {@link SpanKind#CLIENT} span per call, for a request to one instance; with an encoder wrapped in
-     * {@link #inject}, the instance's server span becomes its child.
+     * One {@link SpanKind#CLIENT} span per call, for a request to one instance; with {@link #propagation()} on the
+     * client, the instance's server span becomes its child.
      */
     public static <Req, Res> Middleware<Req, Res> client(Tracer tracer, String spanName) {
         return span(tracer, spanName, SpanKind.CLIENT);
@@ -169,47 +172,50 @@ public final class Tracing {
     }
 
     /**
-     * Makes the caller's trace context, read from the {@code traceparent} and {@code tracestate} headers, current
-     * while the handler runs, so that the server spans inside it continue the caller's trace. Wrap the router:
-     * {@code HttpServer.builder(Tracing.extract().wrap(router))}.
+     * The W3C trace context both ways. Server half: makes the caller's context, read from the {@code traceparent}
+     * and {@code tracestate} headers, current while the handler runs, so that the server spans inside it continue
+     * the caller's trace. Client half: writes the current context into each request as {@code traceparent} and
+     * (when there is one) {@code tracestate}, replacing any the encoder set; under a {@link #client} span, the
+     * receiving server's spans become that span's children.
      */
-    public static Middleware<HttpRequest, HttpResponse> extract() {
-        return extract(W3CTraceContextPropagator.getInstance());
+    public static Propagation propagation() {
+        return W3C;
     }
 
     /**
-     * Like {@link #extract()}, with another propagator, e.g. {@code otel.getPropagators().getTextMapPropagator()}
-     * to read baggage too.
+     * Like {@link #propagation()}, with another propagator, e.g. {@code otel.getPropagators().getTextMapPropagator()}
+     * to carry baggage too.
      */
     @SuppressWarnings("try") // the scope is closed, never read
+    public static Propagation propagation(TextMapPropagator propagator) {
+        Objects.requireNonNull(propagator, "propagator");
+        return Propagation.named(propagator == W3CTraceContextPropagator.getInstance() ? "trace-context" : "trace-context(" + propagator + ")",
+                next -> (ctx, request) -> {
+                    try (Scope scope = propagator.extract(Context.current(), request.headers(), HEADERS).makeCurrent()) {
+                        return next.call(ctx, request);
+                    }
+                },
+                (ctx, headers) -> propagator.inject(Context.current(), headers, (carrier, name, value) -> carrier.set(name, value)));
+    }
+
+    /** The server half of {@link #propagation()}, for a server without it. */
+    public static Middleware<HttpRequest, HttpResponse> extract() {
+        return W3C.server();
+    }
+
+    /** The server half of {@link #propagation(TextMapPropagator)}, for a server without it. */
     public static Middleware<HttpRequest, HttpResponse> extract(TextMapPropagator propagator) {
-        Objects.requireNonNull(propagator, "propagator");
-        return Middleware.named("trace-context", next -> (ctx, request) -> {
-            try (Scope scope = propagator.extract(Context.current(), request.headers(), HEADERS).makeCurrent()) {
-                return next.call(ctx, request);
-            }
-        });
+        return propagation(propagator).server();
     }
 
-    /**
-     * An encoder that adds the current trace context to what {@code encoder} produces, as {@code traceparent} and
-     * (when there is one) {@code tracestate} headers, replacing any the encoder set. Under a {@link #client} span,
-     * the receiving server's spans become that span's children.
-     */
+    /** The client half of {@link #propagation()} for one endpoint, for a client without it. */
     public static <Req> RequestEncoder<Req> inject(RequestEncoder<Req> encoder) {
-        return inject(W3CTraceContextPropagator.getInstance(), encoder);
+        return W3C.client(encoder);
     }
 
-    /** Like {@link #inject(RequestEncoder)}, with another propagator. */
+    /** The client half of {@link #propagation(TextMapPropagator)} for one endpoint, for a client without it. */
     public static <Req> RequestEncoder<Req> inject(TextMapPropagator propagator, RequestEncoder<Req> encoder) {
-        Objects.requireNonNull(propagator, "propagator");
-        Objects.requireNonNull(encoder, "encoder");
-        return (ctx, request) -> {
-            OutgoingRequest outgoing = encoder.encode(ctx, request);
-            Headers.Builder headers = outgoing.headers().toBuilder();
-            propagator.inject(Context.current(), headers, (carrier, name, value) -> carrier.set(name, value));
-            return new OutgoingRequest(outgoing.pathSegments(), outgoing.query(), headers.build(), outgoing.body());
-        };
+        return propagation(propagator).client(encoder);
     }
 
     /**

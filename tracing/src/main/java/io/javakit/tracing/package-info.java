@@ -9,7 +9,7 @@
  * from configuration.
  *
  * <p>Starting points: {@link io.javakit.tracing.Tracing#server}, {@link io.javakit.tracing.Tracing#client} and
- * {@link io.javakit.tracing.Tracing#middleware} for spans, {@link io.javakit.tracing.Tracing#extract()} and
- * {@link io.javakit.tracing.Tracing#inject(io.javakit.transport.http.RequestEncoder)} for propagation.
+ * {@link io.javakit.tracing.Tracing#middleware} for spans, {@link io.javakit.tracing.Tracing#propagation()} to
+ * register on servers and clients.
  */
 package io.javakit.tracing;

@@ -3,6 +3,7 @@ package io.javakit.transport.http;
 import io.javakit.endpoint.DeadlineExceededException;
 import io.javakit.endpoint.Headers;
 import io.javakit.endpoint.Middleware;
+import io.javakit.endpoint.RequestContext;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,34 +15,57 @@ import java.util.Optional;
  * clocks of different hosts need not agree (gRPC's {@code grpc-timeout} does the same).
  *
  * <pre>{@code
- * // server: every request gets at most 1 s, less if the caller has less
- * HttpServer.builder(Deadlines.server(Duration.ofSeconds(1)).wrap(router))
- * // client: pass the rest of the deadline on
- * HttpClientTransport.endpoint(client, "GET", uri, Deadlines.propagate(encoder), decoder)
+ * // every request gets at most 1 s, less if the caller has less; requests sent on carry what is left
+ * Propagation deadlines = Deadlines.propagation(Duration.ofSeconds(1));
+ * HttpServer.builder(router).propagation(deadlines).start();
+ * HttpClient client = HttpClient.builder().propagation(deadlines).build();
  * }</pre>
  */
 public final class Deadlines {
     /** The header carrying the caller's remaining time in whole milliseconds. */
     public static final String HEADER = "X-Request-Timeout-Ms";
 
+    private static final Propagation FROM_CALLER = Propagation.named("deadline(from caller)", narrowing(Optional.empty()), Deadlines::writeRemaining);
+
     private Deadlines() {}
 
     /**
-     * A server-side middleware: the request's deadline becomes the earlier of {@code max} from now and the caller's
-     * {@value #HEADER}. A caller whose time is already up gets a 504 without any work done; an unreadable header
-     * a 400, since guessing a deadline could make the server work for nobody.
+     * Deadlines both ways. Server half: the request's deadline becomes the earlier of {@code max} from now and the
+     * caller's {@value #HEADER}. A caller whose time is already up gets a 504 without any work done; an unreadable
+     * header a 400, since guessing a deadline could make the server work for nobody. Client half: the time left
+     * before the request's deadline, rounded up so that a request with 0.4 ms left is not sent as already expired;
+     * nothing when there is no deadline, and a {@link DeadlineExceededException} instead of a request once it has
+     * passed.
      */
-    public static Middleware<HttpRequest, HttpResponse> server(Duration max) {
+    public static Propagation propagation(Duration max) {
         Objects.requireNonNull(max, "max");
         if (max.isNegative() || max.isZero()) {
             throw new IllegalArgumentException("max: " + max + " (expected: > 0)");
         }
-        return narrowing(Optional.of(max));
+        return Propagation.named("deadline(max " + max + ")", narrowing(Optional.of(max)), Deadlines::writeRemaining);
     }
 
-    /** Like {@link #server(Duration)} with no cap of its own: only callers that send a deadline get one. */
+    /**
+     * Like {@link #propagation(Duration)} with no cap of its own, for a service: only callers that send a deadline
+     * get one.
+     */
+    public static Propagation propagation() {
+        return FROM_CALLER;
+    }
+
+    /** The server half of {@link #propagation(Duration)}, for a server without it. */
+    public static Middleware<HttpRequest, HttpResponse> server(Duration max) {
+        return propagation(max).server();
+    }
+
+    /** The server half of {@link #propagation()}, for a server without it. */
     public static Middleware<HttpRequest, HttpResponse> fromCaller() {
-        return narrowing(Optional.empty());
+        return FROM_CALLER.server();
+    }
+
+    /** The client half of {@link #propagation()} for one endpoint, for a client without it. */
+    public static <Req> RequestEncoder<Req> propagate(RequestEncoder<Req> encoder) {
+        return FROM_CALLER.client(encoder);
     }
 
     private static Middleware<HttpRequest, HttpResponse> narrowing(Optional<Duration> max) {
@@ -61,25 +85,16 @@ public final class Deadlines {
         };
     }
 
-    /**
-     * Adds the time left before the request's deadline to what {@code encoder} sends; nothing when there is no
-     * deadline. Rounded up, so that a request with 0.4 ms left is not sent as already expired.
-     */
-    public static <Req> RequestEncoder<Req> propagate(RequestEncoder<Req> encoder) {
-        Objects.requireNonNull(encoder, "encoder");
-        return (ctx, request) -> {
-            OutgoingRequest outgoing = encoder.encode(ctx, request);
-            Optional<Duration> left = ctx.remaining();
-            if (left.isEmpty()) {
-                return outgoing;
-            }
-            long nanos = left.get().toNanos();
-            if (nanos <= 0) {
-                throw new DeadlineExceededException("deadline exceeded before sending");
-            }
-            Headers headers = outgoing.headers().toBuilder().set(HEADER, Long.toString((nanos + 999_999) / 1_000_000)).build();
-            return new OutgoingRequest(outgoing.pathSegments(), outgoing.query(), headers, outgoing.body());
-        };
+    private static void writeRemaining(RequestContext ctx, Headers.Builder headers) {
+        Optional<Duration> left = ctx.remaining();
+        if (left.isEmpty()) {
+            return;
+        }
+        long nanos = left.get().toNanos();
+        if (nanos <= 0) {
+            throw new DeadlineExceededException("deadline exceeded before sending");
+        }
+        headers.set(HEADER, Long.toString((nanos + 999_999) / 1_000_000));
     }
 
     /**

@@ -3,9 +3,11 @@ package io.javakit.transport.http;
 import io.javakit.endpoint.Attribute;
 import io.javakit.endpoint.Headers;
 import io.javakit.endpoint.Middleware;
-import java.util.Objects;
-import java.util.Optional;
+import io.javakit.endpoint.RequestContext;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The headers a gateway sends upstream for a request it received: the end-to-end headers of the incoming request,
@@ -29,10 +31,10 @@ import java.util.Set;
  * }</pre>
  *
  * A gateway whose client endpoints take typed requests captures them on the server side and adds them on the
- * client side, as tracing does with {@code traceparent}:
+ * client side, with {@link #propagation()} registered on both:
  * <pre>{@code
- * HttpServer.builder(ForwardedHeaders.capture().wrap(router))
- * HttpClientTransport.endpoint(client, "GET", uri, ForwardedHeaders.forward(encoder), decoder)
+ * HttpServer.builder(router).propagation(ForwardedHeaders.propagation())
+ * HttpClient.builder().propagation(ForwardedHeaders.propagation())
  * }</pre>
  */
 public final class ForwardedHeaders {
@@ -45,33 +47,42 @@ public final class ForwardedHeaders {
     /** Set by the client for the hop it sends on, never copied from the caller. */
     private static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length");
 
-    /** Where {@link #capture()} keeps the headers to forward for the request being served. */
+    /** Where the server half of {@link #propagation()} keeps the headers to forward for the request being served. */
     public static final Attribute<Headers> ATTRIBUTE = Attribute.of("forwarded-headers", Headers.class);
+
+    private static final Propagation PROPAGATION = Propagation.named("forwarded-headers",
+            next -> (ctx, request) -> next.call(ctx.with(ATTRIBUTE, from(request)), request), ForwardedHeaders::fillIn);
 
     private ForwardedHeaders() {}
 
-    /** Keeps {@link #from(HttpRequest)} of each request in its context, for {@link #forward} to send on. */
-    public static Middleware<HttpRequest, HttpResponse> capture() {
-        return next -> (ctx, request) -> next.call(ctx.with(ATTRIBUTE, from(request)), request);
+    /**
+     * Server half: keeps {@link #from(HttpRequest)} of each request in its context ({@link #ATTRIBUTE}). Client
+     * half: sends those headers on, but only the names that the encoder and the other propagations have not
+     * written (a deadline or a trace context is the gateway's, not the caller's), whatever the order in
+     * {@link Propagation#of}.
+     */
+    public static Propagation propagation() {
+        return PROPAGATION;
     }
 
-    /**
-     * Sends the captured headers along with what {@code encoder} produces; the encoder's own headers win over
-     * forwarded ones of the same name (a deadline or a trace context is the gateway's, not the caller's).
-     */
+    /** The server half of {@link #propagation()}, for a server without it. */
+    public static Middleware<HttpRequest, HttpResponse> capture() {
+        return PROPAGATION.server();
+    }
+
+    /** The client half of {@link #propagation()} for one endpoint, for a client without it. */
     public static <Req> RequestEncoder<Req> forward(RequestEncoder<Req> encoder) {
-        Objects.requireNonNull(encoder, "encoder");
-        return (ctx, request) -> {
-            OutgoingRequest outgoing = encoder.encode(ctx, request);
-            Optional<Headers> forwarded = ctx.get(ATTRIBUTE);
-            if (forwarded.isEmpty()) {
-                return outgoing;
+        return PROPAGATION.client(encoder);
+    }
+
+    private static void fillIn(RequestContext ctx, Headers.Builder headers) {
+        ctx.get(ATTRIBUTE).ifPresent(forwarded -> {
+            for (String name : forwarded.names()) {
+                if (!headers.contains(name)) {
+                    forwarded.all(name).forEach(value -> headers.add(name, value));
+                }
             }
-            Headers.Builder headers = forwarded.get().toBuilder();
-            outgoing.headers().forEach((name, value) -> headers.remove(name));
-            outgoing.headers().forEach(headers::add);
-            return new OutgoingRequest(outgoing.pathSegments(), outgoing.query(), headers.build(), outgoing.body());
-        };
+        });
     }
 
     /** The headers to send upstream on behalf of {@code incoming}. */
@@ -97,15 +108,29 @@ public final class ForwardedHeaders {
      * {@code Content-Length}: what a client may pass on from its caller.
      */
     static Headers.Builder endToEnd(Headers headers) {
-        Headers.Builder out = headers.toBuilder();
+        Headers.Builder out = Headers.builder();
+        forEachEndToEnd(headers, out::add);
+        return out;
+    }
+
+    /** Calls {@code action} with each value of {@link #endToEnd}, without copying the headers. */
+    static void forEachEndToEnd(Headers headers, BiConsumer<String, String> action) {
+        Set<String> named = headers.contains("connection") ? connectionNamed(headers) : Set.of();
+        headers.forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name) && !SET_BY_CLIENT.contains(name) && !named.contains(name)) {
+                action.accept(name, value);
+            }
+        });
+    }
+
+    private static Set<String> connectionNamed(Headers headers) {
+        Set<String> named = new HashSet<>();
         for (String connection : headers.all("connection")) {
-            for (String named : connection.split(",")) {
-                out.remove(named.trim());
+            for (String name : connection.split(",")) {
+                named.add(name.trim().toLowerCase(Locale.ROOT));
             }
         }
-        HOP_BY_HOP.forEach(out::remove);
-        SET_BY_CLIENT.forEach(out::remove);
-        return out;
+        return named;
     }
 
     /**

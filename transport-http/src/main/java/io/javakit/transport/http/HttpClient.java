@@ -1,6 +1,7 @@
 package io.javakit.transport.http;
 
 import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -29,10 +30,12 @@ public final class HttpClient {
 
     private final WebClient client;
     private final Duration requestTimeout;
+    private final Propagation propagation;
 
-    private HttpClient(WebClient client, Duration requestTimeout) {
+    private HttpClient(WebClient client, Duration requestTimeout, Propagation propagation) {
         this.client = client;
         this.requestTimeout = requestTimeout;
+        this.propagation = propagation;
     }
 
     /** A client with the {@code DEFAULT_*} settings. */
@@ -49,6 +52,11 @@ public final class HttpClient {
         return requestTimeout;
     }
 
+    /** What every request sent through {@link HttpClientTransport} carries from its context. */
+    public Propagation propagation() {
+        return propagation;
+    }
+
     /**
      * Sends one request and reads the whole response. Of {@code headers}, the hop-by-hop ones, {@code Host} and
      * {@code Content-Length} are not sent: this client sets them for the connection and the body it sends.
@@ -63,8 +71,7 @@ public final class HttpClient {
                 .skipUriEncoding(true)
                 .readTimeout(timeout.compareTo(requestTimeout) < 0 ? timeout : requestTimeout);
         // framing, Host and connection management are this client's job; a caller's values could split the request
-        ForwardedHeaders.endToEnd(headers).build()
-                .forEach((name, value) -> request.header(io.helidon.http.HeaderNames.create(name), value));
+        ForwardedHeaders.forEachEndToEnd(headers, (name, value) -> request.header(HeaderNames.create(name), value));
         try (HttpClientResponse response = body.length == 0 && !"POST".equals(method) && !"PUT".equals(method)
                 ? request.request() : request.submit(body)) {
             Headers.Builder received = Headers.builder();
@@ -86,6 +93,7 @@ public final class HttpClient {
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private int maxIdleConnectionsPerHost = DEFAULT_MAX_IDLE_CONNECTIONS_PER_HOST;
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private Propagation propagation = Propagation.none();
 
         private Builder() {}
 
@@ -119,6 +127,16 @@ public final class HttpClient {
             return this;
         }
 
+        /**
+         * What every request that {@link HttpClientTransport} sends through this client carries from its context,
+         * e.g. {@code Propagation.of(Tracing.propagation(), Deadlines.propagation())}; default
+         * {@link Propagation#none()}. {@link HttpClient#send} itself sends the headers it is given.
+         */
+        public Builder propagation(Propagation propagation) {
+            this.propagation = Objects.requireNonNull(propagation, "propagation");
+            return this;
+        }
+
         public HttpClient build() {
             WebClient client = WebClient.builder()
                     .connectTimeout(connectTimeout)
@@ -127,7 +145,7 @@ public final class HttpClient {
                     .maxInMemoryEntity(maxResponseBytes)
                     .followRedirects(false)
                     .build();
-            return new HttpClient(client, requestTimeout);
+            return new HttpClient(client, requestTimeout, propagation);
         }
     }
 }

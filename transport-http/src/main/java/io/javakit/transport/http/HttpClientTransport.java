@@ -4,6 +4,7 @@ import io.javakit.endpoint.BadRequestException;
 import io.javakit.endpoint.DeadlineExceededException;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.endpoint.EndpointException;
+import io.javakit.endpoint.Headers;
 import io.javakit.endpoint.NotFoundException;
 import io.javakit.endpoint.RateLimitedException;
 import io.javakit.endpoint.RequestContext;
@@ -22,6 +23,8 @@ import java.util.Optional;
  * breakers see the right thing: 404 is {@link NotFoundException}, 429 {@link RateLimitedException}, 504
  * {@link DeadlineExceededException}, other 5xx and connection failures {@link UnavailableException} (retryable),
  * other 4xx {@link BadRequestException} (not retryable). The request's deadline bounds the wait for the answer.
+ * Every request carries the client's {@linkplain HttpClient.Builder#propagation propagation} (trace context,
+ * deadline, forwarded headers), written after the encoder's headers.
  *
  * <pre>{@code
  * Endpoint<ByName, User> userByName = HttpClientTransport.endpoint(client, "GET", URI.create("http://host:8080"),
@@ -45,9 +48,10 @@ public final class HttpClientTransport {
             if (timeout.isZero()) {
                 throw new DeadlineExceededException("deadline exceeded before calling " + base);
             }
+            Headers headers = client.propagation().outgoing(ctx, outgoing.headers());
             HttpResponse response;
             try {
-                response = client.send(verb, uri, outgoing.headers(), outgoing.body(), timeout);
+                response = client.send(verb, uri, headers, outgoing.body(), timeout);
             } catch (SocketTimeoutException e) {
                 throw new DeadlineExceededException("no answer from " + base + " within " + timeout.toMillis() + " ms");
             } catch (IOException | RuntimeException e) {

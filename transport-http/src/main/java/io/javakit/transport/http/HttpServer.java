@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Helidon type appears in this API.
  *
  * <pre>{@code
- * HttpServer server = HttpServer.builder(router).port(8080).start();
+ * HttpServer server = HttpServer.builder(router).propagation(Deadlines.propagation(Duration.ofSeconds(1))).port(8080).start();
  * // ... and when the process is told to stop (the server registers no shutdown hook of its own, so that its
  * // owner can deregister first and let callers move away):
  * server.close(); // stops accepting, finishes the requests in flight
@@ -305,6 +305,7 @@ public final class HttpServer implements AutoCloseable {
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private Propagation propagation = Propagation.none();
 
         private Builder(Endpoint<HttpRequest, HttpResponse> handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
@@ -388,6 +389,16 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What every request carries into its context, read around the handler, e.g.
+         * {@code Propagation.of(Tracing.propagation(), Deadlines.propagation())}; default {@link Propagation#none()}.
+         * Its answers (a 400 for an unreadable deadline, say) are sent like the handler's.
+         */
+        public Builder propagation(Propagation propagation) {
+            this.propagation = Objects.requireNonNull(propagation, "propagation");
+            return this;
+        }
+
         /** Binds and starts serving. */
         public HttpServer start() {
             ReadDeadlines deadlines = new ReadDeadlines(requestHeadTimeout, readTimeout);
@@ -397,7 +408,7 @@ public final class HttpServer implements AutoCloseable {
                     // nobody waits, so there is no queue to be fair to
                     .fairCallHandlingStrategyEnabled(false)
                     .build());
-            Serving serving = new Serving(handler, maxHeaderBytes, maxHeaderCount, inFlight, deadlines);
+            Serving serving = new Serving(propagation.server().wrap(handler), maxHeaderBytes, maxHeaderCount, inFlight, deadlines);
             try {
                 WebServer server = WebServer.builder()
                         .host(host)

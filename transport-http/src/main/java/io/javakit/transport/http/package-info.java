@@ -14,6 +14,9 @@
  * errors before the decoder runs. A gateway passes a request on with
  * {@link io.javakit.transport.http.ForwardedHeaders#from}: end-to-end headers plus {@code X-Forwarded-*}.
  *
+ * <p>What travels in headers from hop to hop (trace context, deadline, forwarded headers) is a
+ * {@link io.javakit.transport.http.Propagation}, registered once on the server and once on the client.
+ *
  * <p>JSON goes through Jackson: {@link io.javakit.transport.http.Json}.
  */
 package io.javakit.transport.http;

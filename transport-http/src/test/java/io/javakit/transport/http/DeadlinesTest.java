@@ -36,7 +36,7 @@ class DeadlinesTest {
 
     @Test
     void aServerCapsEveryRequestAndNarrowsToWhatTheCallerHasLeft() throws Exception {
-        server = HttpServer.builder(Deadlines.server(Duration.ofSeconds(1)).wrap(recording)).host("127.0.0.1").start();
+        server = HttpServer.builder(recording).propagation(Deadlines.propagation(Duration.ofSeconds(1))).host("127.0.0.1").start();
 
         assertThat(get(Headers.empty()).status()).isEqualTo(200);
         assertThat(seen.get()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(1)).isGreaterThan(Duration.ofMillis(500));
@@ -50,7 +50,7 @@ class DeadlinesTest {
 
     @Test
     void aCallerWhoseTimeIsUpGetsA504WithoutAnyWorkDone() throws Exception {
-        server = HttpServer.builder(Deadlines.fromCaller().wrap(recording)).host("127.0.0.1").start();
+        server = HttpServer.builder(recording).propagation(Deadlines.propagation()).host("127.0.0.1").start();
 
         HttpResponse response = get(Headers.of(Deadlines.HEADER, "0"));
 
@@ -61,7 +61,7 @@ class DeadlinesTest {
 
     @Test
     void anUnreadableDeadlineIsA400NamingTheHeader() throws Exception {
-        server = HttpServer.builder(Deadlines.fromCaller().wrap(recording)).host("127.0.0.1").start();
+        server = HttpServer.builder(recording).propagation(Deadlines.propagation()).host("127.0.0.1").start();
 
         for (String bad : new String[] {"soon", "-5", "1.5", "9999999999999999999"}) {
             HttpResponse response = get(Headers.of(Deadlines.HEADER, bad));
@@ -72,7 +72,7 @@ class DeadlinesTest {
 
     @Test
     void withoutTheHeaderFromCallerLeavesTheRequestWithoutADeadline() throws Exception {
-        server = HttpServer.builder(Deadlines.fromCaller().wrap(recording)).host("127.0.0.1").start();
+        server = HttpServer.builder(recording).propagation(Deadlines.propagation()).host("127.0.0.1").start();
         seen.set(Duration.ofDays(1));
 
         assertThat(get(Headers.empty()).status()).isEqualTo(200);
@@ -81,13 +81,37 @@ class DeadlinesTest {
 
     @Test
     void aClientPassesTheRestOfItsDeadlineToTheNextHop() throws Exception {
-        server = HttpServer.builder(Deadlines.fromCaller().wrap(recording)).host("127.0.0.1").start();
+        server = HttpServer.builder(recording).propagation(Deadlines.propagation()).host("127.0.0.1").start();
+        HttpClient propagating = HttpClient.builder().propagation(Deadlines.propagation()).build();
+        Endpoint<String, String> call = HttpClientTransport.endpoint(propagating, "GET", URI.create("http://127.0.0.1:" + server.port()),
+                (ctx, name) -> OutgoingRequest.path(name), (ctx, res) -> res.bodyText());
+
+        call.call(RequestContext.withTimeout(Duration.ofMillis(300)), "x");
+
+        assertThat(seen.get()).isPositive().isLessThanOrEqualTo(Duration.ofMillis(300));
+    }
+
+    @Test
+    void anEncoderWrappedForOneEndpointPassesTheDeadlineOnToo() throws Exception {
+        server = HttpServer.builder(recording).propagation(Deadlines.propagation()).host("127.0.0.1").start();
         Endpoint<String, String> call = HttpClientTransport.endpoint(client, "GET", URI.create("http://127.0.0.1:" + server.port()),
                 Deadlines.propagate((ctx, name) -> OutgoingRequest.path(name)), (ctx, res) -> res.bodyText());
 
         call.call(RequestContext.withTimeout(Duration.ofMillis(300)), "x");
 
         assertThat(seen.get()).isPositive().isLessThanOrEqualTo(Duration.ofMillis(300));
+    }
+
+    @Test
+    void aClientWithoutPropagationSendsNoDeadline() throws Exception {
+        server = HttpServer.builder(recording).propagation(Deadlines.propagation()).host("127.0.0.1").start();
+        seen.set(Duration.ofDays(1));
+        Endpoint<String, String> call = HttpClientTransport.endpoint(client, "GET", URI.create("http://127.0.0.1:" + server.port()),
+                (ctx, name) -> OutgoingRequest.path(name), (ctx, res) -> res.bodyText());
+
+        call.call(RequestContext.withTimeout(Duration.ofMillis(300)), "x");
+
+        assertThat(seen.get()).isNull();
     }
 
     @Test
