@@ -67,16 +67,25 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
      * gets picks in proportion to how much more it can take, as Envoy's least-request weights hosts by
      * {@code weight / (active + 1)}. Computed as products, so that a zero cost (an instance whose calls take no
      * measurable time) needs no division: it wins outright, and two of them split by weight.
+     *
+     * <p>Either keeps at least {@value #FLOOR} of the pair's picks, times its weight: the only way the balancer learns
+     * that an instance it penalized for failing answers again is to send it a call now and then. Without the floor, an
+     * instance restarted behind a fixed list (nothing tells the balancer it is back) got a call every few thousand and
+     * stayed out of rotation for tens of seconds. One that still fails costs a retry on that share; keeping a dead
+     * instance out altogether is the business of its breaker and of outlier ejection.
      */
     private Node<Req, Res> choose(Node<Req, Res> a, Node<Req, Res> b, long now) {
-        double forA = a.weight(now) * b.load(now);
-        double forB = b.weight(now) * a.load(now);
-        if (forA + forB <= 0) {
-            forA = a.weight(now);
-            forB = b.weight(now);
-        }
-        return random.nextDouble() * (forA + forB) < forA ? a : b;
+        double weightA = a.weight(now);
+        double weightB = b.weight(now);
+        double forA = weightA * b.load(now);
+        double forB = weightB * a.load(now);
+        double share = forA + forB <= 0 ? weightA / (weightA + weightB) : forA / (forA + forB);
+        share = Math.clamp(share, FLOOR * weightA, 1 - FLOOR * weightB);
+        return random.nextDouble() < share ? a : b;
     }
+
+    /** The least share of a pair's picks either instance keeps (times its slow-start weight): 1 %. */
+    static final double FLOOR = 0.01;
 
     @Override
     State<Req, Res> rebuild(State<Req, Res> previous, List<InstanceEndpoint<Req, Res>> endpoints) {
@@ -111,9 +120,9 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
 
     /**
      * The latency estimate at {@code stamp}. Until the first answer it is the balancer's guess ({@code measured}
-     * false), which the first answer replaces outright.
+     * false), which the first answer replaces outright; so does the first answer after a failure ({@code penalized}).
      */
-    private record Ewma(double nanos, long stamp, boolean measured) {}
+    private record Ewma(double nanos, long stamp, boolean measured, boolean penalized) {}
 
     /** One instance's load, and the endpoint that measures it: the balancer hands this out. */
     static final class Node<Req, Res> implements Endpoint<Req, Res> {
@@ -127,7 +136,7 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
         Node(PeakEwmaBalancer<Req, Res> balancer, InstanceEndpoint<Req, Res> target, long now) {
             this.balancer = balancer;
             this.target = target;
-            this.ewma = new AtomicReference<>(new Ewma(balancer.initialNanos, now, false));
+            this.ewma = new AtomicReference<>(new Ewma(balancer.initialNanos, now, false, false));
             this.joined = now;
         }
 
@@ -172,7 +181,8 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
                 if (!(failure instanceof NotSentException)) {
                     long end = balancer.nanoClock.getAsLong();
                     double rtt = Math.max(0, end - start);
-                    observe(failedHere(failure) ? Math.max(rtt, balancer.penaltyNanos) : rtt, end);
+                    boolean failed = failedHere(failure);
+                    observe(failed ? Math.max(rtt, balancer.penaltyNanos) : rtt, end, failed);
                 }
             }
         }
@@ -186,20 +196,26 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
             return kind != Kind.BAD_REQUEST && kind != Kind.NOT_FOUND;
         }
 
-        /** Peak EWMA: a slower answer takes over at once; faster ones pull the estimate down over the decay time. */
-        private void observe(double rtt, long now) {
+        /**
+         * Peak EWMA: a slower answer takes over at once; faster ones pull the estimate down over the decay time. An
+         * answer after a failure replaces the penalty outright: the penalty keeps traffic off an instance while it
+         * fails, and once it answers again it is as fast as it answers. Decaying the penalty instead kept an instance
+         * restarted behind a fixed list out of rotation for tens of seconds (the fault suite's fixed-rolling scenario);
+         * an instance that keeps failing is the business of outlier ejection and its breaker.
+         */
+        private void observe(double rtt, long now, boolean failed) {
             Ewma prev;
             Ewma next;
             do {
                 prev = ewma.get();
                 double estimate;
-                if (!prev.measured() || rtt > prev.nanos()) {
+                if (!prev.measured() || rtt > prev.nanos() || (prev.penalized() && !failed)) {
                     estimate = rtt;
                 } else {
                     double w = decay(now - prev.stamp());
                     estimate = prev.nanos() * w + rtt * (1 - w);
                 }
-                next = new Ewma(estimate, now, true);
+                next = new Ewma(estimate, now, true, failed);
             } while (!ewma.compareAndSet(prev, next));
         }
 

@@ -228,6 +228,36 @@ class BalancersTest {
     }
 
     @Test
+    void p2cTakesAnInstanceBackAtItsShareOnceItAnswersAgainAfterFailing() {
+        // a fixed list's instance restarting: down for a while (its first failure costs the penalty), then fine again
+        FakeClock clock = new FakeClock();
+        boolean[] down = {true};
+        int[] picks = new int[1];
+        Endpointer<String, String> endpointer = Endpointer.of(FixedInstancer.of("a:1", "b:2", "c:3"), instance -> (ctx, r) -> {
+            clock.advanceMillis(5);
+            if (instance.host().equals("b")) {
+                picks[0]++;
+                if (down[0]) {
+                    throw new UnavailableException("b down");
+                }
+            }
+            return instance.address();
+        });
+        Balancer<String, String> p2c = Balancers.p2c(endpointer, new Random(5), clock::now);
+        for (int i = 0; i < 200; i++) {
+            try {
+                p2c.next().call(RequestContext.background(), "x");
+            } catch (Exception expected) {
+                assertThat(expected).isInstanceOf(UnavailableException.class);
+            }
+        }
+        down[0] = false;
+        clock.advanceMillis(2_000);
+        Map<String, Long> after = spread(p2c, 3000);
+        assertThat(after.getOrDefault("b:2", 0L)).as("back near its share within 3000 calls of its return").isGreaterThan(600);
+    }
+
+    @Test
     void p2cForgetsInstancesThatLeaveAndTriesNewOnes() {
         FakeClock clock = new FakeClock();
         ManualInstancer instancer = new ManualInstancer("a:1", "b:2", "c:3");
