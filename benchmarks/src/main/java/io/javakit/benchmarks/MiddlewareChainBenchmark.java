@@ -1,5 +1,9 @@
 package io.javakit.benchmarks;
 
+import io.javakit.upstream.Upstream;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.openjdk.jmh.annotations.TearDown;
+
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -33,7 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What the gateway's middleware costs per call, without any I/O: the bare endpoint against the seed's chain
  * (retry over round robin over three instances, each behind a rate limiter and a circuit breaker), with and without
- * the logging middleware writing logfmt to a discarding stream.
+ * the logging middleware writing logfmt to a discarding stream; and the {@link Upstream} that composes it all (P2C,
+ * ejection, open breakers left out, bounds, limiter, breaker, statistics, spans with the no-op tracer, metrics into a
+ * {@link SimpleMeterRegistry}), with its defaults and with round robin.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +59,8 @@ public class MiddlewareChainBenchmark {
     private Endpoint<ByName, Product> breakerOnly;
     private Endpoint<ByName, Product> limiterOnly;
     private Endpoint<ByName, Product> retryOnly;
+    private Upstream<ByName, Product> upstream;
+    private Upstream<ByName, Product> upstreamRoundRobin;
 
     @Setup
     public void setUp() {
@@ -68,7 +76,22 @@ public class MiddlewareChainBenchmark {
         limiterOnly = RateLimiters.<ByName, Product>erroring(RateLimiters.perSecond("l", Integer.MAX_VALUE)).wrap(bare);
         retryOnly = Retry.retry(3, Duration.ofSeconds(1), Balancers.roundRobin(
                 Endpointer.of(FixedInstancer.of("localhost:8083", "localhost:8084", "localhost:8085"), instance -> bare)));
+        upstream = upstream(Upstream.Balancing.P2C);
+        upstreamRoundRobin = upstream(Upstream.Balancing.ROUND_ROBIN);
         loggedChain = Logging.<ByName, Product>middleware(discardingLogger(), "localhost:8000", "ProductByName").wrap(chain);
+    }
+
+    private Upstream<ByName, Product> upstream(Upstream.Balancing balancing) {
+        return Upstream.<ByName, Product>builder("products", FixedInstancer.of("localhost:8083", "localhost:8084", "localhost:8085"),
+                        instance -> bare)
+                .idempotent(true).rateLimit(Integer.MAX_VALUE, Duration.ZERO).balancing(balancing)
+                .meterRegistry(new SimpleMeterRegistry()).build();
+    }
+
+    @TearDown
+    public void tearDown() {
+        upstream.close();
+        upstreamRoundRobin.close();
     }
 
     private static Logger discardingLogger() {
@@ -110,6 +133,16 @@ public class MiddlewareChainBenchmark {
     @Benchmark
     public Product retryAndRoundRobinOnly() throws Exception {
         return retryOnly.call(RequestContext.background(), request);
+    }
+
+    @Benchmark
+    public Product upstreamDefaults() throws Exception {
+        return upstream.call(RequestContext.background(), request);
+    }
+
+    @Benchmark
+    public Product upstreamRoundRobin() throws Exception {
+        return upstreamRoundRobin.call(RequestContext.background(), request);
     }
 
     @Benchmark

@@ -84,6 +84,13 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
         return random.nextDouble() < share ? a : b;
     }
 
+    /**
+     * How long a refusal by the caller's own guard makes an instance costly: 100 ms. Long enough that the calls right
+     * behind the refused one go elsewhere instead of being refused too (under load, a half-open breaker refused dozens
+     * of calls a millisecond and the retries gave up); short enough that it never keeps an instance out.
+     */
+    static final long REFUSAL_HOLD_NANOS = 100_000_000L;
+
     /** The least share of a pair's picks either instance keeps (times its slow-start weight): 1 %. */
     static final double FLOOR = 0.01;
 
@@ -132,6 +139,9 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
         private final AtomicReference<Ewma> ewma;
         /** When this instance joined the balancer's set, for the slow start. */
         private final long joined;
+        /** Until when the caller's own guard refuses calls to it, as far as the last refusal tells; on the nano clock. */
+        private volatile long refusedUntil;
+        private volatile boolean refusing;
 
         Node(PeakEwmaBalancer<Req, Res> balancer, InstanceEndpoint<Req, Res> target, long now) {
             this.balancer = balancer;
@@ -160,7 +170,8 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
          */
         double load(long now) {
             Ewma e = ewma.get();
-            return e.nanos() * decay(now - e.stamp()) * (outstanding.get() + 1);
+            double estimate = refusing && now - refusedUntil < 0 ? Math.max(e.nanos(), balancer.penaltyNanos) : e.nanos() * decay(now - e.stamp());
+            return estimate * (outstanding.get() + 1);
         }
 
         @Override
@@ -178,7 +189,12 @@ final class PeakEwmaBalancer<Req, Res> extends FollowingBalancer<Req, Res, PeakE
                 // The caller's own guard refused it (breaker open, bound full): nothing reached the instance, so
                 // there is nothing to learn. Recording the penalty would shun a recovered instance for tens of
                 // seconds after its breaker closed; recording the near-zero time would make it look fastest.
-                if (!(failure instanceof NotSentException)) {
+                if (failure instanceof NotSentException) {
+                    // ... but while the guard refuses (a half-open breaker's single trial is out, a bound is full), a
+                    // pick of it is wasted: keep it costly for a moment, so the pair's other instance takes the calls.
+                    refusedUntil = balancer.nanoClock.getAsLong() + REFUSAL_HOLD_NANOS;
+                    refusing = true;
+                } else {
                     long end = balancer.nanoClock.getAsLong();
                     double rtt = Math.max(0, end - start);
                     boolean failed = failedHere(failure);

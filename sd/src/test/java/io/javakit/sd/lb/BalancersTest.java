@@ -320,7 +320,11 @@ class BalancersTest {
         for (int i = 0; i < 5; i++) {
             assertThatThrownBy(() -> a.call(RequestContext.background(), "x")).isInstanceOf(NotSentException.class);
         }
-        assertThat(a.load(clock.now())).as("no penalty, no sample").isEqualTo(before);
+        assertThat(a.load(clock.now())).as("costly while its guard refuses").isGreaterThanOrEqualTo(Balancers.DEFAULT_FAILURE_PENALTY.toNanos());
+        clock.nanos += PeakEwmaBalancer.REFUSAL_HOLD_NANOS + 1;
+        assertThat(a.load(clock.now())).as("then no penalty, no sample: the estimate as before, a moment older")
+                .isCloseTo(before, org.assertj.core.data.Percentage.withPercentage(2));
+        before = a.load(clock.now());
 
         AtomicReference<Throwable> heldOutcome = new AtomicReference<>();
         Thread held = Thread.ofVirtual().start(() -> {
@@ -335,7 +339,8 @@ class BalancersTest {
         letGo.countDown();
         held.join();
         assertThat(heldOutcome.get()).isInstanceOf(NotSentException.class);
-        assertThat(a.load(clock.now())).isEqualTo(before);
+        clock.nanos += PeakEwmaBalancer.REFUSAL_HOLD_NANOS + 1;
+        assertThat(a.load(clock.now())).isCloseTo(before, org.assertj.core.data.Percentage.withPercentage(2));
     }
 
     @Test
