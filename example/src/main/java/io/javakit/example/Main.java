@@ -1,5 +1,6 @@
 package io.javakit.example;
 
+import io.javakit.sd.ServiceRegistry;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
@@ -75,8 +76,8 @@ public final class Main implements Runnable {
         @Option(names = "--log-level", defaultValue = "info", description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
         String logLevel;
 
-        Optional<Registry> registry() {
-            return Optional.ofNullable(registry).map(Registry::connect);
+        Optional<ServiceRegistry> registry() {
+            return Optional.ofNullable(registry).map(ServiceRegistry::connect);
         }
 
         /** Logging and tracing for this process, before anything logs or opens a span. */
@@ -108,7 +109,7 @@ public final class Main implements Runnable {
         public Integer call() throws InterruptedException, java.net.UnknownHostException {
             observe(service());
             Instance self = Instance.parse(advertise != null ? advertise : Backends.advertised(host(), port));
-            Optional<Registry> registry = registry();
+            Optional<ServiceRegistry> registry = registry();
             Lifecycle lifecycle = Lifecycle.builder().registrar(registry.map(r -> r.registrar(service(), self))).build();
             Endpoint<HttpRequest, HttpResponse> handler = handler(self.address(), lifecycle::isReady);
             if (faultInjection) {
@@ -265,7 +266,7 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws InterruptedException {
             observe("gateway");
-            Optional<Registry> registry = registry();
+            Optional<ServiceRegistry> registry = registry();
             if (registry.isEmpty() && (users == null || products == null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "either --registry or both --users and --products are required");
             }
@@ -286,7 +287,7 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws InterruptedException {
             observe("javakit-demo");
-            Optional<Registry> registry = registry();
+            Optional<ServiceRegistry> registry = registry();
             List<AutoCloseable> running = new ArrayList<>();
             registry.ifPresent(running::add);
             DemoFaults faults = new DemoFaults();

@@ -1,5 +1,6 @@
 package io.javakit.example;
 
+import io.javakit.sd.ServiceRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -36,7 +37,7 @@ abstract class DiscoveryContract {
         registry = startRegistry();
         logs.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
-        Registry access = Registry.connect(registry.url());
+        ServiceRegistry access = ServiceRegistry.connect(registry.url());
         registryConnection = access;
         Instancer users = access.instancer("users");
         Instancer products = access.instancer("products");

@@ -1,5 +1,6 @@
 package io.javakit.example;
 
+import io.javakit.sd.ServiceRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,7 +25,7 @@ class DnsSrvDiscoveryTest {
     private final List<Backend> users = new ArrayList<>();
     private Backend products;
     private Dnsmasq dns;
-    private Registry registry;
+    private ServiceRegistry registry;
     private Gateway gateway;
 
     @BeforeEach
@@ -34,7 +35,7 @@ class DnsSrvDiscoveryTest {
         }
         products = new Backend(Backends.products(ProductService.inMemory(), "product", true, () -> true));
         dns = Dnsmasq.start(TTL_SECONDS, records(2));
-        registry = Registry.connect("dns-srv://example.internal?resolver=" + dns.address());
+        registry = ServiceRegistry.connect("dns-srv://example.internal?resolver=" + dns.address());
         gateway = new Gateway(registry.instancer("users"), registry.instancer("products"), SeedSystem.unlimited(), new SimpleMeterRegistry(),
                 "127.0.0.1", 0);
     }
