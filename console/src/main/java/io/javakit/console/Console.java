@@ -1,5 +1,7 @@
 package io.javakit.console;
 
+import java.util.function.Supplier;
+import io.javakit.transport.http.Health;
 import io.javakit.console.ConsoleModel.Fault;
 import io.javakit.console.ConsoleModel.FaultControl;
 import io.javakit.endpoint.BadRequestException;
@@ -77,6 +79,16 @@ public final class Console {
             .map(Console::wireName).collect(Collectors.joining(", "));
 
     private Console() {}
+
+    /**
+     * A whole admin port: {@code metrics} at {@code /metrics} (e.g. the Prometheus scrape), the {@link Health} routes
+     * ({@code notReadyBecause} says why the process wants no traffic, or nothing when it does) and the console of
+     * {@code model} for everything else.
+     */
+    public static Endpoint<HttpRequest, HttpResponse> adminPort(Endpoint<HttpRequest, HttpResponse> metrics,
+                                                                Supplier<Optional<String>> notReadyBecause, ConsoleModel model) {
+        return Router.builder().mount("/metrics", metrics).mount(Health.PATH, Health.routes(notReadyBecause)).mount("/", handler(model)).build();
+    }
 
     /**
      * The console's handler for {@code model}: serve it on an admin port, not on the gateway's public one, since

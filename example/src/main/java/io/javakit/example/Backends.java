@@ -4,7 +4,7 @@ import io.javakit.endpoint.Endpoint;
 import io.javakit.example.products.ProductService;
 import io.javakit.example.users.UserService;
 import io.javakit.transport.http.Deadlines;
-import io.javakit.transport.http.ErrorEncoder;
+import io.javakit.transport.http.Health;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
@@ -13,7 +13,7 @@ import io.javakit.transport.http.Router;
 import io.javakit.sd.Instance;
 import io.javakit.tracing.Tracing;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.net.UnknownHostException;
 import java.util.function.BooleanSupplier;
 
@@ -36,10 +36,7 @@ public final class Backends {
     private static <T> Endpoint<HttpRequest, HttpResponse> instance(String method, Endpoint<ByName, T> lookup, String server,
                                                                    boolean quiet, BooleanSupplier ready) {
         return Router.builder()
-                .get("/health/live", (ctx, req) -> HttpResponse.json(200, "{\"status\":\"live\"}".getBytes(StandardCharsets.UTF_8)))
-                .get("/health/ready", (ctx, req) -> ready.getAsBoolean()
-                        ? HttpResponse.json(200, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
-                        : ErrorEncoder.body(503, "not_ready", "not registered, or deregistering"))
+                .mount(Health.PATH, Health.routes(() -> ready.getAsBoolean() ? Optional.empty() : Optional.of("not registered, or deregistering")))
                 .get("/{name}", Serve.byName(method, lookup, server, quiet))
                 .build();
     }

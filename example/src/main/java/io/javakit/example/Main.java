@@ -10,6 +10,8 @@ import io.javakit.sd.Instancer;
 import io.javakit.transport.http.HttpRequest;
 import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
+import io.javakit.console.FaultInjection;
+import io.javakit.console.LocalFaults;
 import io.javakit.console.UpstreamConsole;
 import io.javakit.metrics.Metrics;
 import io.javakit.sd.Lifecycle;
@@ -204,10 +206,16 @@ public final class Main implements Runnable {
             if (adminPort == 0) {
                 return List.of(jvm, gateway);
             }
-            Endpoint<HttpRequest, HttpResponse> admin = gateway.admin(registry, faults);
+            Endpoint<HttpRequest, HttpResponse> admin = admin(gateway, registry, faults);
             System.out.printf("console: http://localhost:%d/console/   metrics: http://localhost:%d/metrics%n", adminPort, adminPort);
             // closed last first: the gateway drains while the admin port still reports it not ready
             return List.of(jvm, HttpServer.builder(admin).host(host()).port(adminPort).start(), gateway);
+        }
+
+        /** The admin port: Prometheus {@code /metrics}, {@code /health/live} and {@code /health/ready}, and the console. */
+        static Endpoint<HttpRequest, HttpResponse> admin(Gateway gateway, PrometheusMeterRegistry metrics, Optional<ConsoleModel.FaultControl> faults) {
+            UpstreamConsole console = UpstreamConsole.of(gateway.upstreams());
+            return Console.adminPort(Metrics.handler(metrics), gateway::notReadyBecause, faults.map(console::withFaults).orElse(console));
         }
 
         Gateway.Settings settings() {
@@ -290,7 +298,7 @@ public final class Main implements Runnable {
             Optional<ServiceRegistry> registry = registry();
             List<AutoCloseable> running = new ArrayList<>();
             registry.ifPresent(running::add);
-            DemoFaults faults = new DemoFaults();
+            LocalFaults faults = new LocalFaults();
             running.add(faults);
             for (String service : List.of("users", "products")) {
                 for (int p : service.equals("users") ? userPorts : productPorts) {
@@ -298,7 +306,7 @@ public final class Main implements Runnable {
                     Lifecycle lifecycle = Lifecycle.builder().registrar(registry.map(r -> r.registrar(service, self))).build();
                     running.add(lifecycle.started(faults.start(self.address(), service.equals("users")
                             ? Backends.users(UserService.inMemory(), self.address(), quiet, lifecycle::isReady)
-                            : Backends.products(ProductService.inMemory(), self.address(), quiet, lifecycle::isReady), host(), p)));
+                            : Backends.products(ProductService.inMemory(), self.address(), quiet, lifecycle::isReady), h -> Backends.start(h, host(), p))));
                 }
             }
             running.addAll(registry.isPresent() ? start(registry.get().instancer("users"), registry.get().instancer("products"), Optional.of(faults))

@@ -1,5 +1,6 @@
 package io.javakit.example;
 
+import io.javakit.console.LocalFaults;
 import io.javakit.console.UpstreamConsole;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,13 +35,13 @@ class GatewayConsoleTest {
     void aStoppedInstanceShowsItsBreakerOpenAndItsTrafficMovesToTheOthers() throws Exception {
         List<Instance> users = new ArrayList<>();
         List<Instance> products = new ArrayList<>();
-        try (DemoFaults faults = new DemoFaults()) {
+        try (LocalFaults faults = new LocalFaults()) {
             for (int i = 0; i < 3; i++) {
                 Instance user = new Instance("127.0.0.1", SeedSystem.freePort());
-                faults.start(user.address(), Backends.users(UserService.inMemory(), user.address(), true, () -> true), "127.0.0.1", user.port());
+                faults.start(user.address(), Backends.users(UserService.inMemory(), user.address(), true, () -> true), h -> Backends.start(h, "127.0.0.1", user.port()));
                 users.add(user);
                 Instance product = new Instance("127.0.0.1", SeedSystem.freePort());
-                faults.start(product.address(), Backends.products(ProductService.inMemory(), product.address(), true, () -> true), "127.0.0.1", product.port());
+                faults.start(product.address(), Backends.products(ProductService.inMemory(), product.address(), true, () -> true), h -> Backends.start(h, "127.0.0.1", product.port()));
                 products.add(product);
             }
             // P2C and ejection would steer around the stopped instance before its breaker trips

@@ -138,8 +138,10 @@ class GatewayResilienceTest {
             Gateway gateway = system.gateway;
             PrometheusMeterRegistry registry = Metrics.prometheus();
             Thread stopping = Thread.ofVirtual().start(gateway::close);
-            await().atMost(Duration.ofSeconds(2)).until(() -> !gateway.isReady());
-            var ready = gateway.admin(registry, Optional.empty()).call(io.javakit.endpoint.RequestContext.background(),
+            var admin = Main.GatewayOptions.admin(gateway, registry, Optional.empty());
+            await().atMost(Duration.ofSeconds(2)).until(() -> admin.call(io.javakit.endpoint.RequestContext.background(),
+                    io.javakit.transport.http.HttpRequest.of("GET", "/health/ready")).status() == 503);
+            var ready = admin.call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/health/ready"));
 
             assertThat(ready.status()).isEqualTo(503);
@@ -181,7 +183,7 @@ class GatewayResilienceTest {
             assertThat(UpstreamConsole.of(system.gateway.upstreams()).snapshot().services().stream().flatMap(v -> v.instances().stream())
                     .filter(i -> i.address().equals(failing.instance().address())).findFirst().orElseThrow().health())
                     .as("the console shows it down").isEqualTo(io.javakit.console.ConsoleModel.InstanceView.DOWN);
-            String metrics = system.gateway.admin(registry, Optional.empty()).call(io.javakit.endpoint.RequestContext.background(),
+            String metrics = Main.GatewayOptions.admin(system.gateway, registry, Optional.empty()).call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/metrics")).bodyText();
             assertThat(metrics).contains("javakit_outlier_ejections_total{instance=\"" + failing.instance().address()
                     + "\",reason=\"consecutive_failures\",service=\"users\"} 1.0")

@@ -150,7 +150,7 @@ class GatewayTest {
             system.restartGateway(SeedSystem.fixed(system.users), SeedSystem.fixed(system.products), SeedSystem.defaults(), registry);
             system.get("/users/user1");
             system.get("/users/nope");
-            var admin = system.gateway.admin(registry, Optional.empty());
+            var admin = Main.GatewayOptions.admin(system.gateway, registry, Optional.empty());
 
             String metrics = admin.call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/metrics")).bodyText();
@@ -164,7 +164,7 @@ class GatewayTest {
         }
         try (SeedSystem empty = new SeedSystem()) {
             empty.restartGateway(new FixedInstancer(List.of()), SeedSystem.fixed(empty.products), SeedSystem.defaults());
-            var ready = empty.gateway.admin(Metrics.prometheus(), Optional.empty()).call(io.javakit.endpoint.RequestContext.background(),
+            var ready = Main.GatewayOptions.admin(empty.gateway, Metrics.prometheus(), Optional.empty()).call(io.javakit.endpoint.RequestContext.background(),
                     io.javakit.transport.http.HttpRequest.of("GET", "/health/ready"));
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.bodyText()).contains("no instances of users");

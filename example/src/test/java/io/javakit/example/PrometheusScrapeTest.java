@@ -39,7 +39,7 @@ class PrometheusScrapeTest {
         PrometheusMeterRegistry registry = Metrics.prometheus();
         try (SeedSystem system = new SeedSystem()) {
           system.restartGateway(SeedSystem.fixed(system.users), SeedSystem.fixed(system.products), SeedSystem.defaults(), registry);
-          try (HttpServer admin = HttpServer.builder(system.gateway.admin(registry, Optional.empty())).host("127.0.0.1").start()) {
+          try (HttpServer admin = HttpServer.builder(Main.GatewayOptions.admin(system.gateway, registry, Optional.empty())).host("127.0.0.1").start()) {
             int prometheusPort = SeedSystem.freePort();
             Files.writeString(dir.resolve("prometheus.yml"), """
                     global:

@@ -1,5 +1,6 @@
 package io.javakit.example;
 
+import io.javakit.console.FaultInjection;
 import io.javakit.endpoint.Endpoint;
 import io.javakit.endpoint.Headers;
 import io.javakit.example.products.ProductService;

@@ -64,6 +64,10 @@ public final class HttpServer implements AutoCloseable {
     public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
     /** Most header fields in a request (Tomcat's default); more get a 431. */
     public static final int DEFAULT_MAX_HEADER_COUNT = 100;
+    /** Headers a {@linkplain Builder#forwardingProxy forwarding proxy} keeps room for under the defaults. */
+    public static final int PROXY_HEADROOM_HEADERS = 16;
+    /** Header bytes a {@linkplain Builder#forwardingProxy forwarding proxy} keeps room for under the defaults. */
+    public static final int PROXY_HEADROOM_BYTES = 2 * 1024;
     /** Largest request body; larger ones get a 413. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
     /**
@@ -366,6 +370,15 @@ public final class HttpServer implements AutoCloseable {
         public Builder maxHeaderCount(int headers) {
             this.maxHeaderCount = atLeast(headers, 1, "maxHeaderCount");
             return this;
+        }
+
+        /**
+         * For a server that forwards requests to javakit servers with the default limits (a gateway): header limits
+         * {@value #PROXY_HEADROOM_HEADERS} headers and {@value #PROXY_HEADROOM_BYTES} bytes under the defaults, the room
+         * it adds (trace context, {@code X-Forwarded-*}, the deadline), so that nothing it accepts is refused behind it.
+         */
+        public Builder forwardingProxy() {
+            return maxHeaderCount(DEFAULT_MAX_HEADER_COUNT - PROXY_HEADROOM_HEADERS).maxHeaderBytes(DEFAULT_MAX_HEADER_BYTES - PROXY_HEADROOM_BYTES);
         }
 
         /** Default {@link #DEFAULT_MAX_BODY_BYTES}. */

@@ -1,4 +1,4 @@
-package io.javakit.example;
+package io.javakit.console;
 
 import io.javakit.console.ConsoleModel.Fault;
 import io.javakit.console.ConsoleModel.FaultControl;
@@ -8,27 +8,27 @@ import io.javakit.transport.http.HttpResponse;
 import io.javakit.transport.http.HttpServer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Faults the demo's console can inject into its own instances, to watch retry, breakers and balancing react:
- * stop (the server closes; restore starts it again), and the {@link FaultInjection} ones: hang, slow and fail.
+ * Faults a demo's console can inject into instances served in its own process, to watch retry, breakers and
+ * balancing react: stop (the server closes; restore starts it again), and the {@link FaultInjection} ones: hang, slow
+ * and fail. Never for production: anyone who reaches the console can break the instances.
  */
-final class DemoFaults implements FaultControl, AutoCloseable {
+public final class LocalFaults implements FaultControl, AutoCloseable {
     private final Map<String, Switch> switches = new ConcurrentHashMap<>();
 
     /** One instance's fault and server. */
     private static final class Switch {
-        final String host;
-        final int port;
+        final Function<Endpoint<HttpRequest, HttpResponse>, HttpServer> serve;
         final FaultInjection injection = new FaultInjection();
         final Endpoint<HttpRequest, HttpResponse> handler;
         volatile boolean stopped;
         volatile HttpServer server;
 
-        Switch(String host, int port, Endpoint<HttpRequest, HttpResponse> handler) {
-            this.host = host;
-            this.port = port;
+        Switch(Function<Endpoint<HttpRequest, HttpResponse>, HttpServer> serve, Endpoint<HttpRequest, HttpResponse> handler) {
+            this.serve = serve;
             this.handler = injection.middleware().wrap(handler);
         }
 
@@ -37,10 +37,13 @@ final class DemoFaults implements FaultControl, AutoCloseable {
         }
     }
 
-    /** Serves {@code handler} as instance {@code address}, subject to the faults applied to it. */
-    HttpServer start(String address, Endpoint<HttpRequest, HttpResponse> handler, String host, int port) {
-        Switch s = new Switch(host, port, handler);
-        s.server = Backends.start(s.handler, host, port);
+    /**
+     * Serves {@code handler} as instance {@code address}, subject to the faults applied to it; {@code serve} starts a
+     * server for a handler, now and again on each restore after a stop.
+     */
+    public HttpServer start(String address, Endpoint<HttpRequest, HttpResponse> handler, Function<Endpoint<HttpRequest, HttpResponse>, HttpServer> serve) {
+        Switch s = new Switch(serve, handler);
+        s.server = serve.apply(s.handler);
         switches.put(address, s);
         return s.server;
     }
@@ -60,7 +63,7 @@ final class DemoFaults implements FaultControl, AutoCloseable {
         if (fault == Fault.STOP && !s.stopped) {
             s.server.close();
         } else if (fault != Fault.STOP && s.stopped) {
-            s.server = Backends.start(s.handler, s.host, s.port);
+            s.server = s.serve.apply(s.handler);
         }
         s.stopped = fault == Fault.STOP;
         s.injection.set(fault == Fault.STOP ? Fault.NONE : fault);

@@ -1,4 +1,4 @@
-package io.javakit.example;
+package io.javakit.console;
 
 import io.javakit.console.ConsoleModel.Fault;
 import io.javakit.endpoint.BadRequestException;
@@ -18,23 +18,24 @@ import java.util.Locale;
  * (500), hang (no answer until restored, or a minute). Stopping is the owner's business (closing the server or
  * killing the process). Slowness honours the request's deadline, as real work would.
  */
-final class FaultInjection {
-    static final Duration SLOWDOWN = Duration.ofMillis(200);
+public final class FaultInjection {
+    /** What {@link Fault#SLOW} adds to every answer. */
+    public static final Duration SLOWDOWN = Duration.ofMillis(200);
     /** Where {@link #control()} answers: two segments, so no user or product name can collide with it. */
-    static final String PATH = "/admin/faults";
+    public static final String PATH = "/admin/faults";
     private static final Duration LONGEST_HANG = Duration.ofMinutes(1);
 
     private volatile Fault fault = Fault.NONE;
 
-    Fault fault() {
+    public Fault fault() {
         return fault;
     }
 
-    void set(Fault fault) {
+    public void set(Fault fault) {
         this.fault = fault;
     }
 
-    Middleware<HttpRequest, HttpResponse> middleware() {
+    public Middleware<HttpRequest, HttpResponse> middleware() {
         return next -> (ctx, request) -> switch (fault) {
             case SLOW -> {
                 Thread.sleep(ctx.remaining().filter(left -> left.compareTo(SLOWDOWN) < 0).orElse(SLOWDOWN));
@@ -58,7 +59,7 @@ final class FaultInjection {
      * process started with {@code --fault-injection} only, since anyone who can reach it can break the instance.
      * Two segments, so no user or product name can collide with it.
      */
-    Endpoint<HttpRequest, HttpResponse> control() {
+    public Endpoint<HttpRequest, HttpResponse> control() {
         return Router.builder()
                 .get(PATH, (ctx, req) -> current())
                 .route("PUT", PATH + "/{fault}", (ctx, req) -> {
@@ -74,7 +75,7 @@ final class FaultInjection {
     }
 
     /** {@code handler} behind the injected fault, with {@link #control()} at {@link #PATH}. */
-    Endpoint<HttpRequest, HttpResponse> serving(Endpoint<HttpRequest, HttpResponse> handler) {
+    public Endpoint<HttpRequest, HttpResponse> serving(Endpoint<HttpRequest, HttpResponse> handler) {
         return Router.builder().mount(PATH, control()).mount("/", middleware().wrap(handler)).build();
     }
 

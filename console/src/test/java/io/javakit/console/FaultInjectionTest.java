@@ -1,4 +1,4 @@
-package io.javakit.example;
+package io.javakit.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
