@@ -61,6 +61,7 @@ public class MiddlewareChainBenchmark {
     private Endpoint<ByName, Product> retryOnly;
     private Upstream<ByName, Product> upstream;
     private Upstream<ByName, Product> upstreamRoundRobin;
+    private Upstream<ByName, Product> upstreamWithoutMetrics;
 
     @Setup
     public void setUp() {
@@ -78,6 +79,10 @@ public class MiddlewareChainBenchmark {
                 Endpointer.of(FixedInstancer.of("localhost:8083", "localhost:8084", "localhost:8085"), instance -> bare)));
         upstream = upstream(Upstream.Balancing.P2C);
         upstreamRoundRobin = upstream(Upstream.Balancing.ROUND_ROBIN);
+        // Micrometer's global registry, with no registry added to it, records nothing: the chain without metrics
+        upstreamWithoutMetrics = Upstream.<ByName, Product>builder("products",
+                        FixedInstancer.of("localhost:8083", "localhost:8084", "localhost:8085"), instance -> bare)
+                .idempotent(true).rateLimit(Integer.MAX_VALUE, Duration.ZERO).build();
         loggedChain = Logging.<ByName, Product>middleware(discardingLogger(), "localhost:8000", "ProductByName").wrap(chain);
     }
 
@@ -92,6 +97,7 @@ public class MiddlewareChainBenchmark {
     public void tearDown() {
         upstream.close();
         upstreamRoundRobin.close();
+        upstreamWithoutMetrics.close();
     }
 
     private static Logger discardingLogger() {
@@ -143,6 +149,11 @@ public class MiddlewareChainBenchmark {
     @Benchmark
     public Product upstreamRoundRobin() throws Exception {
         return upstreamRoundRobin.call(RequestContext.background(), request);
+    }
+
+    @Benchmark
+    public Product upstreamWithoutMetrics() throws Exception {
+        return upstreamWithoutMetrics.call(RequestContext.background(), request);
     }
 
     @Benchmark
