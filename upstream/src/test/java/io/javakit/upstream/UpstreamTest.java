@@ -266,12 +266,10 @@ class UpstreamTest {
             cache.update(InstanceEvent.of(three.subList(0, 2))); // c goes away, as a registry would show a restart
             cache.update(InstanceEvent.of(three));               // and comes back
             int before = instances.calls("c:3");
-            long start = System.nanoTime();
-            await().atMost(Duration.ofSeconds(5)).until(() -> {
+            await("c:3 back in rotation").atMost(Duration.ofSeconds(5)).until(() -> {
                 upstream.call(RequestContext.background(), "x");
                 return instances.calls("c:3") > before;
             });
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         }
     }
 
