@@ -74,9 +74,11 @@ class DnsSrvDiscoveryTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> SeedSystemViews.instances(gateway, "users").size() == 2);
         try (Load load = new Load(gateway.port())) {
             dns.stop();
-            int servedBefore = users.get(0).paths.size();
+            int servedBefore = users.get(0).paths.size() + users.get(1).paths.size();
             Thread.sleep(10_000);
-            assertThat(users.get(0).paths.size()).as("kept serving the last known set").isGreaterThan(servedBefore + 100);
+            // the known set as a whole: how P2C spreads the calls over its two instances is not this test's business
+            assertThat(users.get(0).paths.size() + users.get(1).paths.size()).as("kept serving the last known set")
+                    .isGreaterThan(servedBefore + 100);
 
             dns.reconfigure(records(3));
             await().atMost(Duration.ofSeconds(30)).until(() -> !users.get(2).paths.isEmpty());
